@@ -1,0 +1,78 @@
+// `incident-analyser analyze <paths...>`: the batch driver plus its sinks.
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { severityRank, type AnalysisResult, type Severity } from '../model.js';
+import { loadRules } from '../match/load-rules.js';
+import { analyze } from '../pipeline/analyze.js';
+import { toJsonDocument } from '../sinks/json.js';
+import { renderReports, writeReports } from '../sinks/markdown-report.js';
+import { renderText } from '../sinks/console-text.js';
+import { openStore } from '../store/store.js';
+import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
+
+interface AnalyzeFlags {
+  out?: string;
+  format: 'md' | 'json' | 'text';
+  db?: string;
+  rules: string[];
+  since?: number;
+  until?: number;
+  failOn?: Severity;
+  quiet?: boolean;
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('analyse log files, folders (recursively), globs and .gz files once and report the incidents found')
+    .argument('<paths...>', 'log files, folders, globs (quote them) or .gz files')
+    .option('-o, --out <dir>', 'write Markdown reports here: summary.md and incidents/<id>.md')
+    .addOption(new Option('-f, --format <format>', 'what goes to stdout').choices(['md', 'json', 'text']).default('md'))
+    .option('--db <file>', 'keep incidents in this SQLite file (re-runs update, never double-count)')
+    .option('--rules <dir>', 'extra rule folder or file; repeat for more; same id replaces a built-in rule', collect, [])
+    .option('--since <time>', 'ignore events before this ISO time or duration ago (2h)', parseTimeArg)
+    .option('--until <time>', 'ignore events after this ISO time or duration ago', parseTimeArg)
+    .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
+    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json')
+    .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
+      const out = makeOutput(flags.quiet === true);
+      const startedAt = new Date();
+      const rules = loadRules({ extra: flags.rules });
+      const result = await analyze({
+        paths,
+        rules,
+        since: flags.since,
+        until: flags.until,
+        onWarning: (m) => out.warn(m),
+      });
+      if (flags.db) {
+        const store = openStore(flags.db);
+        try {
+          store.saveAnalysis(result, { command: 'analyze', paths, startedAt });
+        } finally {
+          store.close();
+        }
+      }
+      if (flags.out) {
+        const written = await writeReports(result, flags.out, { tool: { name: 'incident-analyser', version: VERSION } });
+        if (!flags.quiet) process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${path.join(flags.out, 'summary.md')} and ${path.join(flags.out, 'incidents')}/\n`);
+      }
+      const explicitFormat = command.getOptionValueSource('format') === 'cli';
+      writeStdout(result, flags.format, flags.quiet === true && !(explicitFormat && flags.format === 'json'));
+      if (flags.failOn) {
+        const bar = severityRank(flags.failOn);
+        if (result.incidents.some((i) => severityRank(i.severity) >= bar)) process.exitCode = 1;
+      }
+    });
+}
+
+function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean): void {
+  if (silent) return;
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
+  } else if (format === 'text') {
+    process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+  } else {
+    process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+  }
+}

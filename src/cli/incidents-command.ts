@@ -1,0 +1,83 @@
+// `incidents list --db <file>` and `report --db <file> --out <dir>`: read the store.
+import { Option, type Command } from 'commander';
+import type { AnalysisResult, Incident, RunStats, Severity } from '../model.js';
+import { toJsonDocument } from '../sinks/json.js';
+import { renderReports, writeReports } from '../sinks/markdown-report.js';
+import { renderText } from '../sinks/console-text.js';
+import { openStore } from '../store/store.js';
+import { parseSeverity, parseTimeArg, VERSION } from './common.js';
+
+interface ListFlags {
+  db: string;
+  format: 'json' | 'md' | 'text';
+  rule?: string;
+  minSeverity?: Severity;
+  status?: 'open' | 'resolved';
+  since?: number;
+  until?: number;
+  out?: string;
+}
+
+function readIncidents(flags: ListFlags): Incident[] {
+  const store = openStore(flags.db, { readonly: true });
+  try {
+    return store.listIncidents({
+      rule: flags.rule,
+      minSeverity: flags.minSeverity,
+      status: flags.status,
+      since: flags.since !== undefined ? new Date(flags.since) : undefined,
+      until: flags.until !== undefined ? new Date(flags.until) : undefined,
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** The stored incidents as an AnalysisResult; stats describe the listing, not a read. */
+function asResult(incidents: Incident[]): AnalysisResult {
+  const files = [...new Set(incidents.flatMap((i) => i.files))].sort();
+  const stats: RunStats = {
+    files: files.length,
+    lines: 0,
+    bytes: 0,
+    events: incidents.reduce((n, i) => n + i.count, 0),
+    matches: incidents.reduce((n, i) => n + i.count, 0),
+    durationMs: 0,
+    skipped: [],
+    truncatedLines: 0,
+    approximateTimes: incidents.some((i) => i.timeApprox),
+    from: incidents.map((i) => i.firstSeen).sort()[0],
+    to: incidents.map((i) => i.lastSeen).sort().at(-1),
+  };
+  return { incidents, stats, files };
+}
+
+function filterOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--db <file>', 'the SQLite store written by analyze --db')
+    .option('--rule <id>', 'only this rule')
+    .option('--min-severity <severity>', 'only at or above this severity', parseSeverity)
+    .addOption(new Option('--status <status>', 'only open or resolved incidents').choices(['open', 'resolved']))
+    .option('--since <time>', 'only incidents seen after this ISO time or duration ago', parseTimeArg)
+    .option('--until <time>', 'only incidents seen before this ISO time or duration ago', parseTimeArg);
+}
+
+export function registerIncidents(program: Command): void {
+  const incidents = program.command('incidents').description('read incidents kept in a store');
+  filterOptions(incidents.command('list').description('list stored incidents'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
+    .action((flags: ListFlags) => {
+      const result = asResult(readIncidents(flags));
+      if (flags.format === 'json') process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
+      else if (flags.format === 'md') process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+      else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+    });
+
+  filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
+    .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md')
+    .action(async (flags: ListFlags) => {
+      const result = asResult(readIncidents(flags));
+      const written = await writeReports(result, flags.out ?? '.', { tool: { name: 'incident-analyser', version: VERSION } });
+      process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
+    });
+}

@@ -1,0 +1,52 @@
+// The command line: argument parsing (commander), output and exit codes. Known user errors
+// print one line and exit 2; anything else is a bug: stack, version, exit 2. Exit codes are
+// set with process.exitCode so output flushes.
+import { Command, CommanderError, Option } from 'commander';
+import { RuleError } from '../match/load-rules.js';
+import { InputError } from '../pipeline/analyze.js';
+import { StoreError } from '../store/store.js';
+import { UsageError, VERSION } from './common.js';
+import { registerAnalyze } from './analyze-command.js';
+import { registerRules } from './rules-command.js';
+import { registerIncidents } from './incidents-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('incident-analyser')
+    .description('Find known production failures in Node.js, Next.js, PM2 and Python logs and write the diagnosis.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerAnalyze(program);
+  registerRules(program);
+  registerIncidents(program);
+  program.addOption(new Option('--no-color', 'plain output even on a terminal'));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = handleError(err);
+  }
+}
+
+function handleError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; commander already printed its message
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof RuleError || err instanceof InputError || err instanceof StoreError || err instanceof UsageError) {
+    process.stderr.write(`incident-analyser: ${err.message}\n`);
+    return 2;
+  }
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(
+    `incident-analyser ${VERSION} (node ${process.version}): unexpected error — this is a bug, please report it with the lines below.\n${detail}\n`,
+  );
+  return 2;
+}

@@ -1,0 +1,75 @@
+// Apply compiled rules to events. Built once per run; `prefilter` tells the parser which lines
+// can possibly match, so only those events are built and tested here.
+import type { LogEvent, Match } from '../model.js';
+import type { CompiledRule } from './load-rules.js';
+import { buildPrefilter } from './literals.js';
+
+export interface Prefilter {
+  /** Case-sensitive literal scan (global regex), if any rule has one. */
+  caseSensitive: RegExp | undefined;
+  /** Case-insensitive literal scan, for patterns with the `i` flag. */
+  caseInsensitive: RegExp | undefined;
+  /** Some pattern has no usable literal: every event must be built and tested. */
+  everyEvent: boolean;
+}
+
+export class Matcher {
+  readonly prefilter: Prefilter;
+
+  constructor(readonly rules: CompiledRule[]) {
+    const cs: string[] = [];
+    const ci: string[] = [];
+    let everyEvent = false;
+    for (const rule of rules) {
+      for (const p of rule.patterns) {
+        if (p.source !== 'log') continue;
+        if (!p.literals) everyEvent = true;
+        else (p.caseInsensitive ? ci : cs).push(...p.literals);
+      }
+    }
+    this.prefilter = {
+      caseSensitive: buildPrefilter(cs, false),
+      caseInsensitive: buildPrefilter(ci, true),
+      everyEvent,
+    };
+  }
+
+  /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */
+  matchEvent(event: LogEvent): Match[] {
+    const out: Match[] = [];
+    for (const rule of this.rules) {
+      const m = matchRule(rule, event);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+}
+
+export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefined {
+  for (const pattern of rule.patterns) {
+    if (pattern.source !== event.kind) continue;
+    const found = pattern.regex.exec(event.text);
+    if (!found) continue;
+    if (rule.excludes.some((ex) => ex.test(event.text))) return undefined;
+    const captures: Record<string, string> = { ...pattern.set };
+    if (found.groups) {
+      for (const [k, v] of Object.entries(found.groups)) if (v !== undefined) captures[k] = v.trim();
+    }
+    if (captures.pid === undefined && event.pid !== undefined) captures.pid = String(event.pid);
+    const service = captures.service || event.service;
+    captures.service = service;
+    const groupKey = rule.spec.group_by
+      .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
+      .join('\u0000');
+    return {
+      rule: rule.spec.id,
+      event,
+      captures,
+      groupKey,
+      service,
+      time: event.time ?? 0,
+      sufficient: pattern.sufficient,
+    };
+  }
+  return undefined;
+}

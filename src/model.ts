@@ -1,0 +1,138 @@
+// The plain data objects that flow between pipeline stages:
+// sources -> parse (LogEvent) -> match (Match) -> correlate (Incident) -> sinks.
+// No stage depends on another stage's internals, only on these shapes.
+
+export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** Where an event came from: a log file, or one row of a `ps` snapshot. */
+export type EventKind = 'log' | 'ps';
+
+/** One log event: a line plus its continuation lines (stack frames, object dumps, tracebacks). */
+export interface LogEvent {
+  kind: EventKind;
+  /** Path of the file as the user named it (relative paths stay relative). */
+  file: string;
+  /** 1-based line number of the event's first line in `file`. */
+  line: number;
+  /** Number of physical lines joined into this event. */
+  lineCount: number;
+  /** Message text: prefixes (ANSI, PM2, timestamps) stripped, continuation lines joined with \n. */
+  text: string;
+  /** The original lines, joined with \n, as evidence. */
+  raw: string;
+  /** Epoch milliseconds from the log's own timestamp (or an estimate, see timeApprox). */
+  time: number | undefined;
+  /** True when the file carried no timestamps and `time` was estimated. */
+  timeApprox: boolean;
+  /** Service (app) name: from the line when it says so, else from the file name. */
+  service: string;
+  pid?: number | undefined;
+  level?: string | undefined;
+  /** Structured fields the parser found (ps columns like ppid/start/user, JSON scalars); rules see them as captures. */
+  fields?: Record<string, string> | undefined;
+}
+
+/** A rule matched an event. */
+export interface Match {
+  rule: string;
+  event: LogEvent;
+  /** Named regex captures (plus `service`, `pid` when known). */
+  captures: Record<string, string>;
+  /** Values of the rule's group_by keys, joined: one incident stream per rule and key. */
+  groupKey: string;
+  /** Service after captures were applied (a `service` capture wins over the file's). */
+  service: string;
+  /** Event time in epoch ms. */
+  time: number;
+  /** This pattern alone is enough to open an incident, whatever the threshold. */
+  sufficient: boolean;
+}
+
+export interface EvidenceLine {
+  file: string;
+  line: number;
+  /** The event's original text (multi-line for stack traces), capped in length. */
+  text: string;
+  time?: string | undefined;
+}
+
+export interface Remediation {
+  title: string;
+  kind: 'command' | 'code-change' | 'config-change' | 'investigate';
+  /** Shell commands, one per entry, shown in the report (never run by analyze). */
+  commands: string[];
+  detail?: string | undefined;
+}
+
+export interface IncidentLink {
+  id: string;
+  rule: string;
+  title: string;
+  relation: 'caused-by' | 'causes';
+}
+
+export interface Incident {
+  /** Stable id: the same lines give the same id, so a re-run updates instead of duplicating. */
+  id: string;
+  rule: string;
+  title: string;
+  severity: Severity;
+  status: 'open' | 'resolved';
+  /** ISO-8601. */
+  firstSeen: string;
+  lastSeen: string;
+  /** Matched events in this incident, exact. */
+  count: number;
+  services: string[];
+  files: string[];
+  groupKey: string;
+  /** Captures of the first match, used by diagnosis templates. */
+  captures: Record<string, string>;
+  /** Distinct values seen per capture name (capped), e.g. every missing file path. */
+  captureValues: Record<string, string[]>;
+  evidence: EvidenceLine[];
+  /** What happened, in a sentence or two (rendered from the rule's summary). */
+  summary: string;
+  /** The rendered diagnosis: what the rule says the cause is, with linked causes first. */
+  rootCause: string;
+  remediations: Remediation[];
+  verify: string[];
+  prevent: string[];
+  links: IncidentLink[];
+  /** True when the times were estimated (files without timestamps). */
+  timeApprox: boolean;
+}
+
+export interface RunStats {
+  files: number;
+  lines: number;
+  bytes: number;
+  events: number;
+  matches: number;
+  durationMs: number;
+  /** Files (or parts of files) that could not be read, with why. */
+  skipped: SkippedInput[];
+  /** Earliest and latest log timestamps seen (ISO), when any. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Lines cut because they were longer than the line limit. */
+  truncatedLines: number;
+  /** Whether some times were estimated. */
+  approximateTimes: boolean;
+}
+
+export interface SkippedInput {
+  file: string;
+  reason: string;
+}
+
+export interface AnalysisResult {
+  incidents: Incident[];
+  stats: RunStats;
+  files: string[];
+}

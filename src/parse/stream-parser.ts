@@ -1,0 +1,282 @@
+// The hot loop: text chunks of one log stream in, LogEvents out. Every line costs a newline
+// search, a prefix scan by character codes and a continuation check; only events that contain
+// a prefilter hit are built into strings (see build-event.ts). Timestamps are parsed lazily:
+// we remember where the last timestamp was and parse it only when an event needs it.
+import type { LogEvent } from '../model.js';
+import type { Prefilter } from '../match/matcher.js';
+import { MAX_LINE_BYTES } from '../sources/read-file.js';
+import { buildEvent } from './build-event.js';
+import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
+import { newPrefixScan, scanPrefixes } from './prefix.js';
+import { psHeader, psRowEvent, snapshotTime, type PsLayout } from './ps-snapshot.js';
+import { parseTimestamp } from './timestamp.js';
+import { parseJsonLine } from './build-event.js';
+
+export interface ParsedFile {
+  file: string;
+  /** Events whose time could not be read from the file; the caller estimates them. */
+  untimed: LogEvent[];
+  /** Character offset of each untimed event, and the file's total characters, for estimates. */
+  untimedOffsets: number[];
+  totalChars: number;
+  hadTimestamps: boolean;
+  isPsSnapshot: boolean;
+}
+
+export interface StreamParserOptions {
+  service: string;
+  prefilter: Prefilter;
+  /** Build every event (for `rules test`), not only prefilter hits. */
+  everyEvent?: boolean;
+  onEvent: (event: LogEvent) => void;
+}
+
+export class StreamParser {
+  lines = 0;
+  events = 0;
+  truncatedLines = 0;
+  /** Earliest and latest timestamps read (epoch ms). */
+  firstTime: number | undefined;
+  lastTime: number | undefined;
+
+  private readonly tracker = new ContinuationTracker();
+  private readonly scan = newPrefixScan();
+  private readonly everyEvent: boolean;
+
+  // file state
+  private file = '';
+  private lineNo = 0;
+  private charsBefore = 0;
+  private fileHadTs = false;
+  private untimed: LogEvent[] = [];
+  private untimedOffsets: number[] = [];
+  private ps: PsLayout | undefined;
+  private psTime: number | undefined;
+  private firstLineSeen = false;
+
+  // lazily resolved "last timestamp before here"
+  private lastTs: number | undefined;
+  private pendingStart = -1;
+  private pendingEnd = -1;
+  private pendingJson = false;
+
+  // the open event
+  private evOpen = false;
+  private evStart = 0;
+  private evCarry = '';
+  private evLine = 0;
+  private evLines = 0;
+  private evHot = false;
+  private evCharOffset = 0;
+
+  constructor(private readonly options: StreamParserOptions) {
+    this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
+  }
+
+  beginFile(file: string): void {
+    this.file = file;
+    this.lineNo = 0;
+    this.charsBefore = 0;
+    this.fileHadTs = false;
+    this.untimed = [];
+    this.untimedOffsets = [];
+    this.ps = undefined;
+    this.psTime = undefined;
+    this.firstLineSeen = false;
+    this.tracker.reset();
+  }
+
+  /** `chunk` holds complete lines, each ending in `\n`. */
+  push(chunk: string): void {
+    if (!this.firstLineSeen) this.detectPs(chunk);
+    if (this.ps) {
+      this.pushPs(chunk);
+      return;
+    }
+    const hits = this.everyEvent ? undefined : this.findHits(chunk);
+    let h = 0;
+    let nextHit = hits && hits.length > 0 ? (hits[0] ?? Infinity) : Infinity;
+    const scan = this.scan;
+    const len = chunk.length;
+    let pos = 0;
+    while (pos < len) {
+      let nl = chunk.indexOf('\n', pos);
+      if (nl < 0) nl = len;
+      let end = nl;
+      if (end > pos && chunk.charCodeAt(end - 1) === 13) end--;
+      if (end - pos > MAX_LINE_BYTES) {
+        end = pos + MAX_LINE_BYTES;
+        this.truncatedLines++;
+      }
+      this.lineNo++;
+      let hot = false;
+      if (nextHit < nl) {
+        hot = true;
+        while (nextHit < nl) nextHit = hits?.[++h] ?? Infinity;
+      }
+      scanPrefixes(chunk, pos, end, scan);
+      const continues = this.tracker.isContinuation(chunk, scan.contentAt, end);
+      if (!(continues && this.evOpen && this.evLines < MAX_EVENT_LINES)) {
+        if (this.evOpen) this.closeEvent(chunk, pos);
+        this.openEvent(chunk, pos, end);
+      }
+      this.evLines++;
+      if (hot) this.evHot = true;
+      pos = nl + 1;
+    }
+    this.endChunk(chunk);
+  }
+
+  endFile(): ParsedFile {
+    if (this.evOpen) this.closeEvent('', 0);
+    this.lines += this.lineNo;
+    const result: ParsedFile = {
+      file: this.file,
+      untimed: this.untimed,
+      untimedOffsets: this.untimedOffsets,
+      totalChars: this.charsBefore,
+      hadTimestamps: this.fileHadTs,
+      isPsSnapshot: this.ps !== undefined,
+    };
+    this.untimed = [];
+    this.untimedOffsets = [];
+    return result;
+  }
+
+  private findHits(chunk: string): number[] {
+    const hits: number[] = [];
+    const { caseSensitive, caseInsensitive } = this.options.prefilter;
+    for (const re of [caseSensitive, caseInsensitive]) {
+      if (!re) continue;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(chunk)) !== null) {
+        hits.push(m.index);
+        // one hit per line is enough: continue after this line
+        const nl = chunk.indexOf('\n', m.index);
+        if (nl < 0) break;
+        re.lastIndex = nl + 1;
+      }
+    }
+    if (caseSensitive && caseInsensitive) hits.sort((a, b) => a - b);
+    return hits;
+  }
+
+  private openEvent(chunk: string, pos: number, end: number): void {
+    this.evOpen = true;
+    this.evStart = pos;
+    this.evCarry = '';
+    this.evLine = this.lineNo;
+    this.evLines = 0;
+    this.evHot = false;
+    this.evCharOffset = this.charsBefore + pos;
+    this.events++;
+    const scan = this.scan;
+    if (scan.tsStart >= 0) {
+      this.pendingStart = scan.tsStart;
+      this.pendingEnd = scan.tsEnd;
+      this.pendingJson = false;
+      if (!this.fileHadTs) this.resolvePending(chunk);
+    } else if (chunk.charCodeAt(scan.contentAt) === 123 /* { */ && chunk.charCodeAt(end - 1) === 125 /* } */) {
+      this.pendingStart = scan.contentAt;
+      this.pendingEnd = end;
+      this.pendingJson = true;
+    }
+  }
+
+  private closeEvent(chunk: string, endPos: number): void {
+    this.evOpen = false;
+    if (!this.evHot && !this.everyEvent) return;
+    const raw = this.evCarry + chunk.slice(this.evStart, endPos);
+    const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
+    if (ownTime) {
+      this.noteTime(event.time);
+    } else {
+      event.time = this.currentTime(chunk);
+    }
+    if (event.time === undefined) {
+      this.untimed.push(event);
+      this.untimedOffsets.push(this.evCharOffset);
+      return;
+    }
+    this.options.onEvent(event);
+  }
+
+  /** Time of the last timestamp seen before the current position. */
+  private currentTime(chunk: string): number | undefined {
+    this.resolvePending(chunk);
+    return this.lastTs;
+  }
+
+  private resolvePending(chunk: string): void {
+    if (this.pendingStart < 0) return;
+    const text = chunk.slice(this.pendingStart, this.pendingEnd);
+    const t = this.pendingJson ? parseJsonLine(text)?.time : parseTimestamp(text);
+    this.pendingStart = -1;
+    if (t !== undefined) this.noteTime(t);
+  }
+
+  private noteTime(t: number | undefined): void {
+    if (t === undefined) return;
+    this.lastTs = t;
+    if (!this.fileHadTs) {
+      this.fileHadTs = true;
+      // events before the file's first timestamp take it (a banner, a stack above the first log line)
+      for (const ev of this.untimed) {
+        ev.time = t;
+        this.options.onEvent(ev);
+      }
+      this.untimed = [];
+      this.untimedOffsets = [];
+    }
+    if (this.firstTime === undefined || t < this.firstTime) this.firstTime = t;
+    if (this.lastTime === undefined || t > this.lastTime) this.lastTime = t;
+  }
+
+  private endChunk(chunk: string): void {
+    // positions die with the chunk: resolve the pending timestamp, carry the open event's text
+    this.resolvePending(chunk);
+    if (this.evOpen) {
+      this.evCarry += chunk.slice(this.evStart);
+      this.evStart = chunk.length;
+    }
+    this.charsBefore += chunk.length;
+  }
+
+  private detectPs(chunk: string): void {
+    this.firstLineSeen = true;
+    const lines = chunk.slice(0, 4096).split('\n', 3);
+    const first = lines[0] ?? '';
+    const header = psHeader(first) ? first : psHeader(lines[1] ?? '') ? lines[1] : undefined;
+    if (header === undefined) return;
+    this.ps = psHeader(header);
+    if (header !== first) this.psTime = snapshotTime(first);
+  }
+
+  private pushPs(chunk: string): void {
+    const layout = this.ps;
+    if (!layout) return;
+    const rows = chunk.split('\n');
+    rows.pop(); // chunks end with a newline
+    for (const row of rows) {
+      this.lineNo++;
+      if (row.trim() === '' || psHeader(row) || (this.lineNo === 1 && this.psTime !== undefined)) continue;
+      const event = psRowEvent(row, layout, {
+        file: this.file,
+        line: this.lineNo,
+        service: this.options.service,
+        time: this.psTime,
+        timeApprox: false,
+      });
+      if (!event) continue;
+      this.events++;
+      if (event.time === undefined) {
+        this.untimed.push(event);
+        this.untimedOffsets.push(0);
+      } else {
+        this.options.onEvent(event);
+      }
+    }
+    this.charsBefore += chunk.length;
+  }
+}

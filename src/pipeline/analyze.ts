@@ -1,0 +1,161 @@
+// The batch driver: files in, incidents out. sources → parse → match → correlate; the sinks
+// (reports, JSON, store) take the AnalysisResult. Input problems become warnings that name the
+// file, and the run goes on.
+import type { AnalysisResult, Incident, LogEvent, Match, RunStats, SkippedInput } from '../model.js';
+import { severityRank } from '../model.js';
+import type { CompiledRule } from '../match/load-rules.js';
+import { Matcher } from '../match/matcher.js';
+import { Correlator } from '../correlate/correlator.js';
+import { linkRootCauses } from '../correlate/root-cause.js';
+import { discoverStreams, type LogStream } from '../sources/discover.js';
+import { readTextChunks, type ReadIssues } from '../sources/read-file.js';
+import { StreamParser, type ParsedFile } from '../parse/stream-parser.js';
+import { Pm2Timeline } from './pm2-timeline.js';
+
+export interface AnalyzeOptions {
+  paths: string[];
+  rules: CompiledRule[];
+  /** Keep only events at or after / before these times (epoch ms). */
+  since?: number | undefined;
+  until?: number | undefined;
+  cwd?: string;
+  /** Called for every event the rules were run on, with what matched (for `rules test`). */
+  onEvaluated?: (event: LogEvent, matches: Match[]) => void;
+  /** One line per problem with an input, naming the file. */
+  onWarning?: (message: string) => void;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
+  const started = performance.now();
+  const warn = options.onWarning ?? (() => {});
+  const { streams, skipped } = await discoverStreams(options.paths, options.cwd);
+  for (const s of skipped) warn(`${s.file}: ${s.reason}`);
+  const allSkipped: SkippedInput[] = [...skipped];
+
+  const matcher = new Matcher(options.rules);
+  const correlator = new Correlator(options.rules);
+  const pm2 = new Pm2Timeline();
+  const stats: RunStats = {
+    files: 0,
+    lines: 0,
+    bytes: 0,
+    events: 0,
+    matches: 0,
+    durationMs: 0,
+    skipped: allSkipped,
+    truncatedLines: 0,
+    approximateTimes: false,
+  };
+  const filesRead: string[] = [];
+  // Matches whose time is only known at the end (process snapshots without a date line).
+  const psMatches: Match[] = [];
+  const snapshotFiles = new Set<string>();
+  const untimedFiles: Array<{ stream: LogStream; parsed: ParsedFile; mtimeMs: number }> = [];
+  let firstTime: number | undefined;
+  let lastTime: number | undefined;
+
+  const accept = (event: LogEvent): void => {
+    const matches = matcher.matchEvent(event);
+    options.onEvaluated?.(event, matches);
+    for (const m of matches) {
+      if (event.kind === 'ps' && event.time === undefined) {
+        psMatches.push(m);
+        continue;
+      }
+      if (options.since !== undefined && m.time < options.since) continue;
+      if (options.until !== undefined && m.time > options.until) continue;
+      correlator.add(m);
+    }
+  };
+
+  for (const stream of streams) {
+    const parser = new StreamParser({
+      service: stream.service,
+      prefilter: matcher.prefilter,
+      // PM2's daemon log is small and gives the app timeline used for estimating times
+      everyEvent: stream.pm2Daemon,
+      onEvent: (event) => {
+        if (stream.pm2Daemon) pm2.note(event);
+        accept(event);
+      },
+    });
+    for (const file of stream.files) {
+      const issues: ReadIssues = { warnings: [], truncatedLines: 0, bytes: 0 };
+      parser.beginFile(file.display);
+      for await (const chunk of readTextChunks(file, issues)) parser.push(chunk);
+      const parsed = parser.endFile();
+      stats.bytes += issues.bytes;
+      stats.truncatedLines += issues.truncatedLines;
+      if (issues.fatal) {
+        warn(`${file.display}: ${issues.fatal}; skipped`);
+        allSkipped.push({ file: file.display, reason: issues.fatal });
+        continue;
+      }
+      for (const w of issues.warnings) warn(`${file.display}: ${w}`);
+      stats.files++;
+      filesRead.push(file.display);
+      if (parsed.isPsSnapshot) snapshotFiles.add(file.display);
+      if (parsed.untimed.length > 0) untimedFiles.push({ stream, parsed, mtimeMs: file.mtimeMs });
+    }
+    stats.lines += parser.lines;
+    stats.events += parser.events;
+    if (parser.truncatedLines > 0) {
+      stats.truncatedLines += parser.truncatedLines;
+      warn(`${stream.key}: ${parser.truncatedLines} line(s) longer than 64 KiB were cut`);
+    }
+    if (parser.firstTime !== undefined && (firstTime === undefined || parser.firstTime < firstTime)) firstTime = parser.firstTime;
+    if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
+  }
+
+  // Files without timestamps (PM2's default): keep file order, place events between the app's
+  // first appearance in pm2.log (or the file's mtime) and the file's mtime.
+  for (const { stream, parsed, mtimeMs } of untimedFiles) {
+    if (parsed.isPsSnapshot) {
+      const t = lastTime ?? mtimeMs;
+      for (const ev of parsed.untimed) {
+        ev.time = t;
+        ev.timeApprox = true;
+        accept(ev);
+      }
+      continue;
+    }
+    stats.approximateTimes = true;
+    warn(`${parsed.file}: no timestamps; times are estimated from ${pm2.knows(stream.service) ? "PM2's daemon log and " : ''}the file's modification time`);
+    const end = mtimeMs;
+    const begin = Math.min(pm2.firstSeen(stream.service) ?? end, end);
+    parsed.untimed.forEach((ev, i) => {
+      const frac = parsed.totalChars > 0 ? (parsed.untimedOffsets[i] ?? 0) / parsed.totalChars : 1;
+      ev.time = Math.round(begin + frac * (end - begin));
+      ev.timeApprox = true;
+      accept(ev);
+    });
+  }
+  for (const m of psMatches) {
+    m.time = lastTime ?? Date.now();
+    m.event.time = m.time;
+    m.event.timeApprox = true;
+    correlator.add(m);
+  }
+
+  let incidents = correlator.finish(lastTime);
+  const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
+  incidents = linkRootCauses(incidents, options.rules, psIds);
+  incidents.sort(compareIncidents);
+
+  stats.matches = correlator.matches;
+  stats.from = firstTime !== undefined ? new Date(firstTime).toISOString() : undefined;
+  stats.to = lastTime !== undefined ? new Date(lastTime).toISOString() : undefined;
+  stats.durationMs = Math.round(performance.now() - started);
+  if (stats.files === 0 && options.paths.length > 0) {
+    throw new InputError(`no readable log file in ${options.paths.join(', ')}`);
+  }
+  return { incidents, stats, files: filesRead };
+}
+
+export function compareIncidents(a: Incident, b: Incident): number {
+  return severityRank(b.severity) - severityRank(a.severity) || (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0) || (a.id < b.id ? -1 : 1);
+}

@@ -1,0 +1,32 @@
+// What PM2's daemon log says about each app's life: when it first and last appears. Used to
+// place events of app logs that carry no timestamps (PM2's default without `--time`).
+import type { LogEvent } from '../model.js';
+
+const APP_LINE = /\bApp \[(.+?):[\w-]+\]/;
+
+export class Pm2Timeline {
+  private readonly apps = new Map<string, { first: number; last: number }>();
+
+  note(event: LogEvent): void {
+    if (event.time === undefined) return;
+    const m = APP_LINE.exec(event.text);
+    const name = m?.[1];
+    if (!name) return;
+    // PM2 names log files after the app with everything but [A-Za-z0-9.-] replaced by '-'
+    const key = name.replace(/[^a-zA-Z0-9.-]/g, '-');
+    const seen = this.apps.get(key);
+    if (!seen) this.apps.set(key, { first: event.time, last: event.time });
+    else {
+      seen.first = Math.min(seen.first, event.time);
+      seen.last = Math.max(seen.last, event.time);
+    }
+  }
+
+  knows(service: string): boolean {
+    return this.apps.has(service);
+  }
+
+  firstSeen(service: string): number | undefined {
+    return this.apps.get(service)?.first;
+  }
+}

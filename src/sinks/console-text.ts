@@ -1,0 +1,37 @@
+// A short terminal summary (`--format text`): one line per incident, most severe first.
+import pc from 'picocolors';
+import type { AnalysisResult, Incident, Severity } from '../model.js';
+
+const PAINT: Record<Severity, (s: string) => string> = {
+  critical: (s) => pc.bold(pc.red(s)),
+  error: pc.red,
+  warning: pc.yellow,
+  info: pc.cyan,
+};
+
+/** Log text can hold escape sequences; never pass them to the terminal. */
+function plain(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+export function incidentLine(i: Incident, color: boolean): string {
+  const sev = i.severity.toUpperCase().padEnd(8);
+  const head = color ? PAINT[i.severity](sev) : sev;
+  const when = i.firstSeen === i.lastSeen ? i.firstSeen : `${i.firstSeen} → ${i.lastSeen}`;
+  return `${head} ${plain(i.rule)}  ${plain(i.services.join(','))}  ×${i.count}  ${when}${i.timeApprox ? ' (approx.)' : ''}  ${i.id}`;
+}
+
+export function renderText(result: AnalysisResult, options: { color: boolean }): string {
+  const s = result.stats;
+  const lines: string[] = [];
+  const range = s.from && s.to ? `, logs from ${s.from} to ${s.to}` : '';
+  lines.push(`Read ${s.files} file(s), ${s.lines} lines, ${(s.bytes / 1048576).toFixed(1)} MiB in ${s.durationMs} ms${range}.`);
+  if (result.incidents.length === 0) {
+    lines.push('No incidents found.');
+  } else {
+    lines.push(`${result.incidents.length} incident(s):`);
+    for (const i of result.incidents) lines.push(`  ${incidentLine(i, options.color)}`);
+  }
+  if (s.skipped.length > 0) lines.push(`Skipped ${s.skipped.length} input(s): ${s.skipped.map((k) => `${k.file} (${k.reason})`).join('; ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,130 @@
+// Read one file (plain or gzip) as text chunks that end on a line boundary. Large chunks keep
+// the per-chunk overhead negligible (DESIGN.md: 1 MiB chunks + a combined prefilter measured
+// 2x faster than readline). Damage is reported, never thrown: binary files are skipped,
+// invalid UTF-8 is replaced, over-long lines are cut, a truncated .gz yields what it had.
+import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { createGunzip } from 'node:zlib';
+import { describeFsError, type InputFile } from './discover.js';
+
+export const CHUNK_BYTES = 1 << 20;
+/**
+ * Longest line we keep; the rest of a longer line is dropped (and counted). The reader cuts
+ * lines that span reads; the parser cuts the ones inside a chunk, where it sees line ends anyway.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export interface ReadIssues {
+  /** Set when the file was not read at all (or stopped early), with why. */
+  fatal?: string;
+  /** Set when the file was read but something was lost or changed. */
+  warnings: string[];
+  truncatedLines: number;
+  bytes: number;
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+async function isGzip(abs: string): Promise<boolean> {
+  const fh = await fs.promises.open(abs, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Yields text chunks of complete lines (each ends with `\n`). `issues` is filled as reading
+ * goes; check it after the loop.
+ */
+export async function* readTextChunks(file: InputFile, issues: ReadIssues): AsyncGenerator<string> {
+  let source: AsyncIterable<Buffer>;
+  let gz = false;
+  try {
+    gz = await isGzip(file.abs);
+    const raw = fs.createReadStream(file.abs, { highWaterMark: CHUNK_BYTES });
+    if (gz) {
+      const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+      raw.on('error', (err) => gunzip.destroy(err));
+      source = raw.pipe(gunzip);
+    } else {
+      source = raw;
+    }
+  } catch (err) {
+    issues.fatal = describeFsError(err);
+    return;
+  }
+
+  let leftover: Buffer | undefined;
+  let skippingLongLine = false;
+  let first = true;
+  let invalidUtf8 = false;
+  try {
+    for await (const piece of source) {
+      let chunk: Buffer = piece;
+      issues.bytes += chunk.length;
+      if (first) {
+        first = false;
+        if (looksBinary(chunk)) {
+          issues.fatal = gz ? 'binary content inside the gzip file' : 'binary file (NUL bytes in the first 8 KiB)';
+          return;
+        }
+      }
+      if (skippingLongLine) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) continue;
+        chunk = chunk.subarray(nl + 1);
+        skippingLongLine = false;
+      }
+      const data = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      const last = data.lastIndexOf(10);
+      if (last < 0) {
+        if (data.length > MAX_LINE_BYTES) {
+          issues.truncatedLines++;
+          skippingLongLine = true;
+          leftover = undefined;
+          yield decode(data.subarray(0, MAX_LINE_BYTES)) + '\n';
+        } else {
+          leftover = Buffer.from(data);
+        }
+        continue;
+      }
+      const complete = data.subarray(0, last + 1);
+      leftover = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
+      if (!invalidUtf8 && !isUtf8(complete)) invalidUtf8 = true;
+      yield decode(complete);
+    }
+    if (leftover && leftover.length > 0) {
+      if (!invalidUtf8 && !isUtf8(leftover)) invalidUtf8 = true;
+      yield decode(leftover) + '\n';
+    }
+  } catch (err) {
+    if (gz) {
+      if (leftover && leftover.length > 0) yield decode(leftover) + '\n';
+      issues.warnings.push(`damaged or truncated gzip (${errorText(err)}); kept the ${issues.bytes} bytes read before it`);
+    } else {
+      issues.fatal = describeFsError(err);
+    }
+  } finally {
+    if (first && !issues.fatal) issues.warnings.push('empty file');
+    if (invalidUtf8) issues.warnings.push('invalid UTF-8: bad bytes were replaced with U+FFFD');
+  }
+}
+
+function decode(buf: Buffer): string {
+  return buf.toString('utf8');
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function looksBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 8192);
+  const nul = buf.indexOf(0);
+  return nul >= 0 && nul < n;
+}
