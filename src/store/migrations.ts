@@ -1,0 +1,140 @@
+// Numbered schema migrations, like fail2ban's SQLite state: `PRAGMA user_version` holds the number
+// of steps applied and all pending steps run in one transaction, so a crash mid-upgrade leaves the
+// old schema intact. Append new steps; never edit a released one.
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+export interface Migration {
+  /** 1-based; equals the user_version after this step. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** 'inca' in ASCII: marks a SQLite file as ours, so we never migrate another program's database. */
+export const APPLICATION_ID = 0x696e6361;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'incidents, evidence, runs, files_seen',
+    // Times are kept twice: the ISO text exactly as the engine wrote it (round trip) and epoch ms
+    // for filtering, ordering and min/max merges. JSON columns hold arrays and objects.
+    sql: `
+      PRAGMA application_id = ${APPLICATION_ID};
+
+      CREATE TABLE incidents (
+        id             TEXT PRIMARY KEY,
+        rule           TEXT NOT NULL,
+        title          TEXT NOT NULL,
+        severity       TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        first_seen     TEXT NOT NULL,
+        first_seen_ms  INTEGER NOT NULL,
+        last_seen      TEXT NOT NULL,
+        last_seen_ms   INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        group_key      TEXT NOT NULL,
+        services       TEXT NOT NULL DEFAULT '[]',
+        files          TEXT NOT NULL DEFAULT '[]',
+        captures       TEXT NOT NULL DEFAULT '{}',
+        capture_values TEXT NOT NULL DEFAULT '{}',
+        summary        TEXT NOT NULL DEFAULT '',
+        root_cause     TEXT NOT NULL DEFAULT '',
+        remediations   TEXT NOT NULL DEFAULT '[]',
+        verify         TEXT NOT NULL DEFAULT '[]',
+        prevent        TEXT NOT NULL DEFAULT '[]',
+        links          TEXT NOT NULL DEFAULT '[]',
+        time_approx    INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      );
+      CREATE INDEX incidents_rule ON incidents (rule);
+      CREATE INDEX incidents_first_seen ON incidents (first_seen_ms);
+      CREATE INDEX incidents_last_seen ON incidents (last_seen_ms);
+
+      CREATE TABLE evidence (
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        ordinal     INTEGER NOT NULL,
+        file        TEXT NOT NULL,
+        line        INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        time        TEXT,
+        PRIMARY KEY (incident_id, ordinal)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        command     TEXT NOT NULL,
+        paths       TEXT NOT NULL DEFAULT '[]',
+        stats       TEXT NOT NULL DEFAULT '{}'
+      );
+
+      CREATE TABLE files_seen (
+        path             TEXT PRIMARY KEY,
+        size             INTEGER,
+        mtime_ms         REAL,
+        first_bytes_hash TEXT,
+        last_run_id      INTEGER REFERENCES runs (id)
+      );
+    `,
+  },
+  // Next: v2 adds a positions table (tail offsets keyed by device + inode + fingerprint) for watch.
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+export function readPragmaInt(db: Database.Database, name: string): number {
+  const value = db.pragma(name, { simple: true });
+  if (typeof value !== 'number') throw new Error(`PRAGMA ${name} returned ${String(value)}`);
+  return value;
+}
+
+/**
+ * Check that `file` is an incident-analyser store (or an empty database) no newer than this code,
+ * and return its schema version. Only reads: a garbage, foreign or too-new file is never written to.
+ */
+export function inspectSchema(db: Database.Database, file: string, readonly: boolean): number {
+  // The first read of the header: a non-SQLite file fails here with SQLITE_NOTADB.
+  const found = readPragmaInt(db, 'user_version');
+  const applicationId = readPragmaInt(db, 'application_id');
+  const objects = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sqlite_schema').get()?.n ?? 0;
+
+  if (applicationId !== 0 && applicationId !== APPLICATION_ID) {
+    throw new StoreError(
+      file,
+      `${file} is a SQLite database of another program (application_id ${applicationId}); it was left untouched`,
+    );
+  }
+  if (found > LATEST_SCHEMA_VERSION) {
+    throw new StoreError(
+      file,
+      `${file} has store schema version ${found}, newer than version ${LATEST_SCHEMA_VERSION} known to this incident-analyser; upgrade incident-analyser or use another --db file`,
+    );
+  }
+  if (applicationId === 0 && (found !== 0 || objects !== 0)) {
+    throw new StoreError(file, `${file} is a SQLite database but not an incident-analyser store; it was left untouched`);
+  }
+  if (readonly && found < LATEST_SCHEMA_VERSION) {
+    throw new StoreError(
+      file,
+      `${file} has store schema version ${found}, older than version ${LATEST_SCHEMA_VERSION}; opened read-only, it cannot be upgraded (any analyze --db ${file} upgrades it)`,
+    );
+  }
+  return found;
+}
+
+/** Apply every pending step and set user_version, all in one write transaction. */
+export function migrate(db: Database.Database): void {
+  const apply = db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const current = readPragmaInt(db, 'user_version');
+    for (const step of MIGRATIONS) {
+      if (step.version > current) db.exec(step.sql);
+    }
+    if (current < LATEST_SCHEMA_VERSION) db.pragma(`user_version = ${LATEST_SCHEMA_VERSION}`);
+  });
+  apply.immediate();
+}
