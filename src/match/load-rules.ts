@@ -108,7 +108,7 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const line = yamlError.linePos?.[0]?.line;
+    const line = lineCounter.linePos(yamlError.pos[0]).line;
     throw new RuleError(file, line, `invalid YAML: ${yamlError.message.split('\n')[0] ?? ''}`);
   }
   const parsed = ruleSchema.safeParse(doc.toJS());

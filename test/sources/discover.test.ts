@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { discoverStreams, rotationOf, serviceFromFileName } from '../../src/sources/discover.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ia-discover-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function touch(rel: string, mtimeSec = 1_770_000_000): void {
+  const p = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, 'x\n');
+  fs.utimesSync(p, mtimeSec, mtimeSec);
+}
+
+describe('service names', () => {
+  it.each([
+    ['workbot-error.log', 'workbot'],
+    ['wordpecker-backend-out.log', 'wordpecker-backend'],
+    ['api-out-3.log', 'api'],
+    ['pm2.log', 'pm2'],
+    ['backend.log', 'backend'],
+  ])('%s → %s', (file, service) => expect(serviceFromFileName(file)).toBe(service));
+});
+
+describe('rotation', () => {
+  it('recognises pm2-logrotate, logrotate numbered and dateext names', () => {
+    expect(rotationOf('api-error__2026-02-10_00-00-00.log.gz')).toEqual({ live: 'api-error.log', rank: '2026-02-10_00-00-00' });
+    expect(rotationOf('app.log.2.gz')).toEqual({ live: 'app.log', rank: -2 });
+    expect(rotationOf('app.log-20260210')).toEqual({ live: 'app.log', rank: '20260210' });
+    expect(rotationOf('app.log').rank).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('groups a live file and its rotated parts into one stream, oldest first', async () => {
+    touch('logs/api-error__2026-02-10_00-00-00.log');
+    touch('logs/api-error__2026-02-09_00-00-00.log.gz');
+    touch('logs/api-error.log');
+    touch('logs/web.log.1');
+    touch('logs/web.log.2.gz');
+    touch('logs/web.log');
+    touch('pm2.log');
+    touch('README.md');
+    const { streams, skipped } = await discoverStreams([dir]);
+    expect(skipped).toEqual([]);
+    const names = streams.map((s) => [s.service, s.files.map((f) => path.basename(f.display))]);
+    expect(names).toEqual([
+      ['pm2', ['pm2.log']],
+      ['api', ['api-error__2026-02-09_00-00-00.log.gz', 'api-error__2026-02-10_00-00-00.log', 'api-error.log']],
+      ['web', ['web.log.2.gz', 'web.log.1', 'web.log']],
+    ]);
+  });
+
+  it('reports missing paths and empty globs without stopping', async () => {
+    touch('a.log');
+    const { streams, skipped } = await discoverStreams([path.join(dir, 'missing.log'), path.join(dir, 'a.log'), path.join(dir, '*.nothing')]);
+    expect(streams).toHaveLength(1);
+    expect(skipped.map((s) => s.reason)).toEqual(['no such file or directory', 'the pattern matches no file']);
+  });
+
+  it('expands globs and reads a named file whatever its extension', async () => {
+    touch('x/one.log');
+    touch('x/two.log');
+    touch('x/notes.md');
+    const globbed = await discoverStreams(['x/*.log'], dir);
+    expect(globbed.streams.map((s) => s.service).sort()).toEqual(['one', 'two']);
+    const named = await discoverStreams([path.join(dir, 'x/notes.md')]);
+    expect(named.streams).toHaveLength(1);
+  });
+});
