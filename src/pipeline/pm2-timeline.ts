@@ -3,15 +3,24 @@
 import type { LogEvent } from '../model.js';
 
 const APP_LINE = /\bApp \[(.+?):[\w-]+\]/;
+const GAVE_UP = /had too many unstable restarts/;
 
 export class Pm2Timeline {
   private readonly apps = new Map<string, { first: number; last: number }>();
+  private lastApp: string | undefined;
 
+  /**
+   * Called for every pm2.log event, in order. PM2's "Script <path> had too many unstable
+   * restarts" names the script, not the app; it follows the app's last exit line, so it takes
+   * that app as its service.
+   */
   note(event: LogEvent): void {
+    if (GAVE_UP.test(event.text) && this.lastApp) event.service = this.lastApp;
     if (event.time === undefined) return;
     const m = APP_LINE.exec(event.text);
     const name = m?.[1];
     if (!name) return;
+    this.lastApp = name;
     // PM2 names log files after the app with everything but [A-Za-z0-9.-] replaced by '-'
     const key = name.replace(/[^a-zA-Z0-9.-]/g, '-');
     const seen = this.apps.get(key);
