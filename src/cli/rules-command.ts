@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import type { LogEvent } from '../model.js';
 import { loadRuleFile, loadRules, type CompiledRule } from '../match/load-rules.js';
 import { runExamples } from '../match/examples.js';
-import { Matcher } from '../match/matcher.js';
+import { Matcher, prefilterPasses } from '../match/matcher.js';
 import { analyze } from '../pipeline/analyze.js';
 import { incidentLine } from '../sinks/console-text.js';
 import { collect, makeOutput, UsageError } from './common.js';
@@ -58,12 +58,7 @@ export function registerRules(program: Command): void {
       const matched: Array<{ event: LogEvent; captures: Record<string, string> }> = [];
       const nearMisses: LogEvent[] = [];
       let nearMissCount = 0;
-      const hitsLiteral = (raw: string): boolean =>
-        [prefilter.caseSensitive, prefilter.caseInsensitive].some((re) => {
-          if (!re) return false;
-          re.lastIndex = 0;
-          return re.test(raw);
-        });
+      const hitsLiteral = (raw: string): boolean => prefilterPasses(prefilter, raw);
       const result = await analyze({
         paths: logs,
         rules: [rule],

@@ -5,7 +5,7 @@
 import type { LogEvent } from '../model.js';
 import { StreamParser } from '../parse/stream-parser.js';
 import type { CompiledRule } from './load-rules.js';
-import { Matcher, matchRule } from './matcher.js';
+import { Matcher, matchRule, prefilterPasses } from './matcher.js';
 
 export interface ExampleOutcome {
   text: string;
@@ -22,7 +22,7 @@ export function parseSnippet(text: string, service = 'example', file = '<example
   const events: LogEvent[] = [];
   const parser = new StreamParser({
     service,
-    prefilter: { caseSensitive: undefined, caseInsensitive: undefined, everyEvent: true },
+    prefilter: { scanner: undefined, everyEvent: true },
     everyEvent: true,
     onEvent: (e) => events.push(e),
   });
@@ -44,12 +44,7 @@ export function runExamples(rule: CompiledRule): ExampleOutcome[] {
     const prefilterHit =
       m === undefined ||
       m.event.kind === 'ps' ||
-      prefilter.everyEvent ||
-      [prefilter.caseSensitive, prefilter.caseInsensitive].some((re) => {
-        if (!re) return false;
-        re.lastIndex = 0;
-        return re.test(text);
-      });
+      prefilterPasses(prefilter, text);
     out.push({ text, expected: 'match', ok: m !== undefined && prefilterHit, prefilterHit, captures: m?.captures });
   }
   for (const text of rule.spec.examples.no_match) {

@@ -1,22 +1,29 @@
 // Required literals of a regex: strings of which at least one occurs in every match. They make
-// the prefilter: one combined scan over each 1 MiB chunk finds the few lines worth parsing, and
-// every other line costs only a line-boundary check (DESIGN.md: chunks + combined prefilter
-// 1.8 s vs 3.7 s for a per-line regex loop on 512 MiB).
+// the prefilter: one scan over each 1 MiB chunk (literal-scanner.ts) finds the few lines worth
+// parsing, and every other line costs only a line-boundary check (DESIGN.md: chunks + combined
+// prefilter 1.8 s vs 3.7 s for a per-line regex loop on 512 MiB).
 
 /** Shortest literal worth filtering on; shorter ones would hit too many lines. */
 export const MIN_LITERAL = 4;
 
 /** Literals such that every match of `source` contains one of them, or undefined if none is known. */
 export function requiredLiterals(source: string): string[] | undefined {
-  const alternatives = splitTopLevel(source);
   const out: string[] = [];
-  for (const alt of alternatives) {
-    const best = longestRun(alt);
-    if (best === undefined || best.length < MIN_LITERAL) return undefined;
-    out.push(best);
+  for (const alt of splitTopLevel(source)) {
+    const best = bestLiteralSet(alt);
+    if (best === undefined || score(best) < MIN_LITERAL) return undefined;
+    out.push(...best);
   }
-  return out;
+  return [...new Set(out)];
 }
+
+/** A set is as good as its shortest member: every one must be searched for. */
+function score(set: string[]): number {
+  return set.length === 0 ? 0 : Math.min(...set.map((s) => s.length));
+}
+
+/** Past this many variants a group's alternatives stop multiplying the run. */
+const MAX_VARIANTS = 16;
 
 /** Split on `|` outside groups and classes. */
 function splitTopLevel(src: string): string[] {
@@ -67,13 +74,39 @@ function groupEnd(src: string, open: number): number {
 
 const LITERAL_ESCAPES = new Set(['.', '(', ')', '[', ']', '{', '}', '*', '+', '?', '|', '\\', '/', '-', '^', '$', '"', "'", ':', ' ', '<', '>', '=', '!', ',', '#', '@', '%', '&', '~', '`', ';', '_']);
 
-/** The longest literal run in a sequence (no top-level `|`), considering non-optional groups too. */
-function longestRun(seq: string): string | undefined {
-  let best: string | undefined;
-  let run = '';
+/** The text of a regex fragment that is a plain literal (escapes allowed), else undefined. */
+function pureLiteral(fragment: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < fragment.length; i++) {
+    const c = fragment[i] ?? '';
+    if (c === '\\') {
+      const e = fragment[i + 1] ?? '';
+      if (!LITERAL_ESCAPES.has(e)) return undefined;
+      out += e;
+      i++;
+    } else if ('.[](){}*+?^$|'.includes(c)) {
+      return undefined;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * The best set of literals of a sequence (no top-level `|`): runs of literal characters, where
+ * a group of plain alternatives multiplies the run (`(?:accept|spawn) EMFILE` gives
+ * `accept EMFILE`, `spawn EMFILE`) and anything else ends it.
+ */
+function bestLiteralSet(seq: string): string[] | undefined {
+  let best: string[] | undefined;
+  let run: string[] = [''];
   const flush = (): void => {
-    if (best === undefined || run.length > best.length) best = run;
-    run = '';
+    if (best === undefined || score(run) > score(best)) best = run;
+    run = [''];
+  };
+  const append = (text: string): void => {
+    run = run.map((r) => r + text);
   };
   for (let i = 0; i < seq.length; i++) {
     const c = seq[i] ?? '';
@@ -88,7 +121,7 @@ function longestRun(seq: string): string | undefined {
         if (after === '?' || after === '*') {
           flush();
         } else {
-          run += e;
+          append(e);
           if (after === '+' || after === '{') flush();
         }
       } else {
@@ -106,24 +139,26 @@ function longestRun(seq: string): string | undefined {
       const inner = seq.slice(i + 1, end);
       const quant = seq[end + 1];
       const groupOptional = quant === '?' || quant === '*' || (quant === '{' && /^\{0[,}]/.test(seq.slice(end + 1)));
-      flush();
+      const groupRepeated = quant === '+' || quant === '{';
       const lookaround = /^\?(?:[=!]|<[=!])/.test(inner);
-      if (!groupOptional && !lookaround) {
-        const body = inner.replace(/^\?(?::|<[A-Za-z_$][\w$]*>)/, '');
-        const alts = splitTopLevel(body);
-        if (alts.length === 1) {
-          const innerBest = longestRun(body);
-          if (innerBest !== undefined && (best === undefined || innerBest.length > best.length)) best = innerBest;
-        }
-      }
       i = end;
-      continue;
-    }
-    if (c === '.' || c === '^' || c === '$' || c === ')' || c === '|') {
+      if (lookaround) continue; // zero-width: the run goes on across it
+      const body = inner.replace(/^\?(?::|<[A-Za-z_$][\w$]*>)/, '');
+      const alts = splitTopLevel(body);
+      const plain = alts.map(pureLiteral);
+      if (!groupOptional && plain.every((p): p is string => p !== undefined) && run.length * plain.length <= MAX_VARIANTS) {
+        run = run.flatMap((r) => plain.map((p) => r + p));
+        if (groupRepeated) flush();
+        continue;
+      }
       flush();
+      if (!groupOptional && alts.length === 1) {
+        const inside = bestLiteralSet(body);
+        if (inside !== undefined && (best === undefined || score(inside) > score(best))) best = inside;
+      }
       continue;
     }
-    if (c === '?' || c === '*' || c === '+') {
+    if (c === '.' || c === '^' || c === '$' || c === ')' || c === '|' || c === '?' || c === '*' || c === '+') {
       flush();
       continue;
     }
@@ -139,15 +174,11 @@ function longestRun(seq: string): string | undefined {
       flush();
       continue;
     }
-    run += c;
+    append(c);
     if (repeated) flush();
   }
   flush();
   return best;
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** JSON log lines escape `"` and `\`: the prefilter must find the literal there too. */
@@ -156,18 +187,20 @@ function jsonVariant(literal: string): string | undefined {
   return literal.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
-/** One global regex that finds any of the literals. Longer literals containing a shorter one are dropped. */
-export function buildPrefilter(literals: Iterable<string>, caseInsensitive: boolean): RegExp | undefined {
+/**
+ * The literals the prefilter scans for: each one, its JSON-escaped form, and none that
+ * contains a shorter one already in the set (ASCII case is ignored by the scanner).
+ */
+export function prefilterLiterals(literals: Iterable<string>): string[] {
   const all = new Set<string>();
   for (const lit of literals) {
-    const l = caseInsensitive ? lit.toLowerCase() : lit;
+    const l = lit.toLowerCase();
     all.add(l);
     const j = jsonVariant(l);
     if (j) all.add(j);
   }
-  const sorted = [...all].sort((a, b) => a.length - b.length);
+  const sorted = [...all].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
   const kept: string[] = [];
   for (const lit of sorted) if (!kept.some((k) => lit.includes(k))) kept.push(lit);
-  if (kept.length === 0) return undefined;
-  return new RegExp(kept.map(escapeRegex).join('|'), caseInsensitive ? 'gi' : 'g');
+  return kept;
 }

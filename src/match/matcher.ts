@@ -2,36 +2,36 @@
 // can possibly match, so only those events are built and tested here.
 import type { LogEvent, Match } from '../model.js';
 import type { CompiledRule } from './load-rules.js';
-import { buildPrefilter } from './literals.js';
+import { prefilterLiterals } from './literals.js';
+import { LiteralScanner } from './literal-scanner.js';
 
 export interface Prefilter {
-  /** Case-sensitive literal scan (global regex), if any rule has one. */
-  caseSensitive: RegExp | undefined;
-  /** Case-insensitive literal scan, for patterns with the `i` flag. */
-  caseInsensitive: RegExp | undefined;
+  /** Finds lines holding any rule literal; undefined when no rule has one. */
+  scanner: LiteralScanner | undefined;
   /** Some pattern has no usable literal: every event must be built and tested. */
   everyEvent: boolean;
+}
+
+/** Does `text` hold one of the prefilter's literals (or does the prefilter pass everything)? */
+export function prefilterPasses(prefilter: Prefilter, text: string): boolean {
+  return prefilter.everyEvent || (prefilter.scanner?.test(text) ?? false);
 }
 
 export class Matcher {
   readonly prefilter: Prefilter;
 
   constructor(readonly rules: CompiledRule[]) {
-    const cs: string[] = [];
-    const ci: string[] = [];
+    const literals: string[] = [];
     let everyEvent = false;
     for (const rule of rules) {
       for (const p of rule.patterns) {
         if (p.source !== 'log') continue;
         if (!p.literals) everyEvent = true;
-        else (p.caseInsensitive ? ci : cs).push(...p.literals);
+        else literals.push(...p.literals);
       }
     }
-    this.prefilter = {
-      caseSensitive: buildPrefilter(cs, false),
-      caseInsensitive: buildPrefilter(ci, true),
-      everyEvent,
-    };
+    const kept = prefilterLiterals(literals);
+    this.prefilter = { scanner: kept.length > 0 ? new LiteralScanner(kept) : undefined, everyEvent };
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */

@@ -84,35 +84,42 @@ export function scanPrefixes(s: string, start: number, end: number, out: PrefixS
   out.appEnd = -1;
   let i = skipAnsi(s, start, end);
   const c = s.charCodeAt(i);
-  // `pm2 logs --timestamp` puts its own date before the app prefix
-  let p = pm2LogsPrefixEnd(s, i, end, out);
-  if (p < 0 && isDigit(c)) {
-    const dt = dateTimeEnd(s, i);
-    if (dt > 0 && s.charCodeAt(dt) === 32) {
-      const after = pm2LogsPrefixEnd(s, dt + 1, end, out);
-      if (after > 0) {
-        out.tsStart = i;
-        out.tsEnd = dt;
-        p = after;
-      }
+  // A leading date-time is either the line's own timestamp or, before a `pm2 logs` prefix,
+  // the one `pm2 logs --timestamp` adds: find it once and decide.
+  let dt = isDigit(c) ? dateTimeEnd(s, i) : -1;
+  let p = dt < 0 ? pm2LogsPrefixEnd(s, i, end, out) : -1;
+  if (dt > 0 && s.charCodeAt(dt) === 32) {
+    const after = pm2LogsPrefixEnd(s, dt + 1, end, out);
+    if (after > 0) {
+      out.tsStart = i;
+      out.tsEnd = dt;
+      p = after;
+      dt = -1;
     }
   }
-  if (p < 0 && !isDigit(c) && c !== 123 /* { */ && c !== 91 /* [ */ && c !== 32) p = composePrefixEnd(s, i, end);
-  if (p > 0) i = skipAnsi(s, p, end);
+  if (p < 0 && dt < 0 && !isDigit(c) && c !== 123 /* { */ && c !== 91 /* [ */ && c !== 32) p = composePrefixEnd(s, i, end);
+  if (p > 0) {
+    i = skipAnsi(s, p, end);
+    const d = s.charCodeAt(i);
+    dt = isDigit(d) ? dateTimeEnd(s, i) : -1;
+  }
   // leading timestamp, optionally in brackets
-  const d = s.charCodeAt(i);
-  if (isDigit(d) || d === 91) {
-    const bracket = d === 91 ? 1 : 0;
-    const dt = dateTimeEnd(s, i + bracket);
-    if (dt > 0 && (!bracket || s.charCodeAt(dt) === 93 /* ] */)) {
-      out.tsStart = i + bracket;
-      out.tsEnd = dt;
-      i = dt + bracket;
-      // PM2 writes `<date>: `; most others `<date> `. Skip the colon and exactly one space so
-      // indentation after the prefix (stack frames) survives.
-      if (s.charCodeAt(i) === 58) i++;
-      if (s.charCodeAt(i) === 32) i++;
+  let bracket = 0;
+  if (dt < 0 && s.charCodeAt(i) === 91 /* [ */) {
+    const inner = dateTimeEnd(s, i + 1);
+    if (inner > 0 && s.charCodeAt(inner) === 93 /* ] */) {
+      bracket = 1;
+      dt = inner;
     }
+  }
+  if (dt > 0) {
+    out.tsStart = i + bracket;
+    out.tsEnd = dt;
+    i = dt + bracket;
+    // PM2 writes `<date>: `; most others `<date> `. Skip the colon and exactly one space so
+    // indentation after the prefix (stack frames) survives.
+    if (s.charCodeAt(i) === 58) i++;
+    if (s.charCodeAt(i) === 32) i++;
   }
   out.contentAt = i;
 }

@@ -145,20 +145,7 @@ export class StreamParser {
 
   private findHits(chunk: string): number[] {
     const hits: number[] = [];
-    const { caseSensitive, caseInsensitive } = this.options.prefilter;
-    for (const re of [caseSensitive, caseInsensitive]) {
-      if (!re) continue;
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(chunk)) !== null) {
-        hits.push(m.index);
-        // one hit per line is enough: continue after this line
-        const nl = chunk.indexOf('\n', m.index);
-        if (nl < 0) break;
-        re.lastIndex = nl + 1;
-      }
-    }
-    if (caseSensitive && caseInsensitive) hits.sort((a, b) => a - b);
+    this.options.prefilter.scanner?.scanLines(chunk, hits);
     return hits;
   }
 

@@ -80,21 +80,39 @@ export async function* readTextChunks(file: InputFile, issues: ReadIssues): Asyn
         chunk = chunk.subarray(nl + 1);
         skippingLongLine = false;
       }
-      const data = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-      const last = data.lastIndexOf(10);
+      // Finish the line carried over from the last read on its own, so the big chunk is decoded
+      // in place instead of being copied into a concatenation first.
+      if (leftover) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) {
+          leftover = Buffer.concat([leftover, chunk]);
+          if (leftover.length > MAX_LINE_BYTES) {
+            issues.truncatedLines++;
+            skippingLongLine = true;
+            yield decode(leftover.subarray(0, MAX_LINE_BYTES)) + '\n';
+            leftover = undefined;
+          }
+          continue;
+        }
+        const line = Buffer.concat([leftover, chunk.subarray(0, nl + 1)]);
+        leftover = undefined;
+        if (!invalidUtf8 && !isUtf8(line)) invalidUtf8 = true;
+        yield decode(line);
+        chunk = chunk.subarray(nl + 1);
+      }
+      const last = chunk.lastIndexOf(10);
       if (last < 0) {
-        if (data.length > MAX_LINE_BYTES) {
+        if (chunk.length > MAX_LINE_BYTES) {
           issues.truncatedLines++;
           skippingLongLine = true;
-          leftover = undefined;
-          yield decode(data.subarray(0, MAX_LINE_BYTES)) + '\n';
-        } else {
-          leftover = Buffer.from(data);
+          yield decode(chunk.subarray(0, MAX_LINE_BYTES)) + '\n';
+        } else if (chunk.length > 0) {
+          leftover = Buffer.from(chunk);
         }
         continue;
       }
-      const complete = data.subarray(0, last + 1);
-      leftover = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
+      const complete = chunk.subarray(0, last + 1);
+      leftover = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
       if (!invalidUtf8 && !isUtf8(complete)) invalidUtf8 = true;
       yield decode(complete);
     }

@@ -1,0 +1,213 @@
+// Markdown report sink: `summary.md` plus one `incidents/<id>.md` per incident, rendered from the
+// Handlebars templates in `reports/` (users may point at their own copy with `templatesDir`).
+// Handlebars runs with `noEscape` because its HTML escaping is wrong for Markdown; all escaping is
+// done by the helpers registered below (see markdown-escape.ts), and the view model keeps every
+// log- or rule-derived string raw so the template decides how it is quoted.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { AnalysisResult } from '../model.js';
+import { cell, code, fence, fenceStep, inline, prose } from './markdown-escape.js';
+import type { FenceState } from './markdown-escape.js';
+import { formatCount, formatDuration, formatTime, plural } from './report-format.js';
+import type { IncidentView, SummaryView, ToolInfo } from './report-view.js';
+import { buildViews } from './report-view.js';
+
+export interface RenderOptions {
+  /** Folder holding `summary.md.hbs` and `incident.md.hbs`; defaults to the package's `reports/`. */
+  templatesDir?: string;
+  /** Shown as the report's generation time; defaults to now. Pass it for reproducible output. */
+  generatedAt?: Date;
+  tool?: ToolInfo;
+}
+
+export interface RenderedReports {
+  summary: string;
+  /** `fileName` is relative to `incidents/`; the summary links to `incidents/<fileName>`. */
+  incidents: Array<{ id: string; fileName: string; markdown: string }>;
+}
+
+/** A template failed to load or render; the message names the file. */
+export class TemplateError extends Error {
+  override name = 'TemplateError';
+}
+
+// Two levels below the package root both as src/sinks/ (vitest) and dist/sinks/ (built).
+const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
+
+interface Templates {
+  summary: Handlebars.TemplateDelegate<SummaryView>;
+  incident: Handlebars.TemplateDelegate<IncidentView>;
+  dir: string;
+}
+
+const cache = new Map<string, Templates>();
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(toText).join(', ');
+  return '';
+}
+
+function toNumber(value: unknown, fallback: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function isHelperOptions(value: unknown): value is { hash: object } {
+  return typeof value === 'object' && value !== null && 'hash' in value && typeof value.hash === 'object' && value.hash !== null;
+}
+
+/** Handlebars passes its options object last; split it from the positional parameters. */
+function helper(fn: (params: unknown[], hash: Map<string, unknown>) => string): (...args: unknown[]) => string {
+  return (...args) => {
+    const last = args[args.length - 1];
+    if (isHelperOptions(last)) return fn(args.slice(0, -1), new Map(Object.entries(last.hash)));
+    return fn(args, new Map());
+  };
+}
+
+function createHandlebars(): typeof Handlebars {
+  const hb = Handlebars.create();
+  const helpers: Record<string, (params: unknown[], hash: Map<string, unknown>) => string> = {
+    /** {{inline value}}: text in a sentence. */
+    inline: ([v], h) => inline(toText(v), toNumber(h.get('max'), 300)),
+    /** {{cell value}}: a table cell (never empty, never more than one line). */
+    cell: ([v], h) => cell(toText(v), toNumber(h.get('max'), 80)),
+    /** {{code value}} / {{code value table=true}}: an inline code span. */
+    code: ([v], h) => code(toText(v), { inTable: h.get('table') === true, max: toNumber(h.get('max'), 200) }),
+    /** {{fence text "lang"}}: a fenced block its content cannot close; long content is cut. */
+    fence: ([v, lang], h) =>
+      fence(toText(v), {
+        lang: toText(lang),
+        maxLines: toNumber(h.get('maxLines'), 40),
+        maxChars: toNumber(h.get('maxChars'), 4096),
+        indent: toText(h.get('indent')),
+      }),
+    /** {{prose text indent="   "}}: rule-authored Markdown, defused. */
+    prose: ([v], h) => prose(toText(v), { indent: toText(h.get('indent')) }),
+    /** {{plural n "event"}} / {{plural n "match" "matches"}}. */
+    plural: ([n, singular, pluralForm]) =>
+      typeof pluralForm === 'string'
+        ? plural(toNumber(n, 0), toText(singular), pluralForm)
+        : plural(toNumber(n, 0), toText(singular)),
+    // Named fmt* so they never shadow a data field of the same name ({{count}} would call a helper).
+    fmtTime: ([v]) => formatTime(toText(v)),
+    fmtDuration: ([ms]) => formatDuration(toNumber(ms, 0)),
+    fmtCount: ([n]) => formatCount(toNumber(n, 0)),
+  };
+  for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, helper(fn));
+  return hb;
+}
+
+function loadTemplates(dir: string): Templates {
+  const cached = cache.get(dir);
+  if (cached !== undefined) return cached;
+  const hb = createHandlebars();
+  const load = (file: string): string => {
+    try {
+      return readFileSync(join(dir, file), 'utf8');
+    } catch (err) {
+      throw new TemplateError(`cannot read report template ${join(dir, file)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  // strict: a misspelt field in a template throws instead of printing nothing.
+  const compileOptions = { noEscape: true, strict: true };
+  const templates: Templates = {
+    summary: hb.compile<SummaryView>(load('summary.md.hbs'), compileOptions),
+    incident: hb.compile<IncidentView>(load('incident.md.hbs'), compileOptions),
+    dir,
+  };
+  cache.set(dir, templates);
+  return templates;
+}
+
+function run<T>(template: Handlebars.TemplateDelegate<T>, view: T, file: string): string {
+  try {
+    return tidy(template(view));
+  } catch (err) {
+    throw new TemplateError(`report template ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Collapse runs of blank lines and trailing spaces left by template blocks, outside code blocks
+ * only: evidence inside a fence is shown exactly as logged.
+ */
+export function tidy(markdown: string): string {
+  const out: string[] = [];
+  let state: FenceState | null = null;
+  for (const raw of markdown.split('\n')) {
+    const inside = state !== null;
+    // Fences inside list items are indented; every fence here was written by this sink.
+    state = fenceStep(raw.trimStart(), state);
+    if (inside) {
+      out.push(raw);
+      continue;
+    }
+    const line = raw.trimEnd();
+    if (line === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
+    out.push(line);
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+/** Render the summary and one page per incident. Pure apart from reading the templates once per folder. */
+export function renderReports(result: AnalysisResult, options: RenderOptions = {}): RenderedReports {
+  const dir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  const templates = loadTemplates(dir);
+  const generatedAt = options.generatedAt ?? new Date();
+  const tool = options.tool ?? { name: 'incident-analyser', version: '' };
+  const views = buildViews(result, generatedAt, tool);
+  return {
+    summary: run(templates.summary, views.summary, join(dir, 'summary.md.hbs')),
+    incidents: views.incidents.map(({ id, fileName, view }) => ({
+      id,
+      fileName,
+      markdown: run(templates.incident, view, join(dir, 'incident.md.hbs')),
+    })),
+  };
+}
+
+/** Write to a temp file in the same folder, flush, then rename over the target: readers never see half a report. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(tmp, 'wx');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Write `outDir/summary.md` and `outDir/incidents/<id>.md`. Incident pages are written before the
+ * summary, so every link in a summary a reader can open already resolves. Pages of incidents from
+ * earlier runs are left alone. Returns the written paths, summary first.
+ */
+export async function writeReports(result: AnalysisResult, outDir: string, options: RenderOptions = {}): Promise<string[]> {
+  const rendered = renderReports(result, options);
+  const incidentsDir = join(outDir, 'incidents');
+  await mkdir(incidentsDir, { recursive: true });
+  const written: string[] = [];
+  for (const page of rendered.incidents) {
+    const path = join(incidentsDir, page.fileName);
+    await writeAtomic(path, page.markdown);
+    written.push(path);
+  }
+  const summaryPath = join(outDir, 'summary.md');
+  await writeAtomic(summaryPath, rendered.summary);
+  return [summaryPath, ...written];
+}

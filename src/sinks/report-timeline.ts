@@ -1,0 +1,109 @@
+// The incident timeline as a Mermaid gantt chart, which GitHub renders inline.
+// One section per service (or service set), one bar per incident from firstSeen to lastSeen.
+import type { Incident, Severity } from '../model.js';
+import { severityRank } from '../model.js';
+import { mermaidText } from './markdown-escape.js';
+import { parseTime, plural } from './report-format.js';
+
+/** More bars than this make the chart unreadable on GitHub; the most severe are kept. */
+export const MAX_TIMELINE_BARS = 40;
+
+export interface Timeline {
+  /** The complete ```mermaid block, or '' when nothing has a usable time. */
+  markdown: string;
+  /** Bars drawn. */
+  shown: number;
+  /** Incidents that could have been drawn. */
+  total: number;
+  /** A sentence saying what was left out, or ''. */
+  note: string;
+}
+
+// Mermaid parses dates with dayjs in strict mode; this format has no zone, so the chart shows the
+// UTC wall clock we write (the browser's zone never shifts it).
+const DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ss';
+
+const TAG: Record<Severity, string> = {
+  critical: 'crit, ',
+  error: 'active, ',
+  warning: '',
+  info: 'done, ',
+};
+
+function mermaidDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** Most severe first, then earliest first: the order bars are kept in when the chart is capped. */
+export function compareIncidents(a: Incident, b: Incident): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    (parseTime(a.firstSeen) ?? Infinity) - (parseTime(b.firstSeen) ?? Infinity) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+interface Bar {
+  incident: Incident;
+  start: number;
+  end: number;
+}
+
+export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS): Timeline {
+  const timed: Bar[] = [];
+  for (const incident of incidents) {
+    const start = parseTime(incident.firstSeen);
+    if (start === undefined) continue;
+    const last = parseTime(incident.lastSeen) ?? start;
+    timed.push({ incident, start, end: Math.max(start, last) });
+  }
+  const untimed = incidents.length - timed.length;
+  if (timed.length === 0) {
+    return { markdown: '', shown: 0, total: 0, note: untimed > 0 ? 'No incident has a usable time, so there is no timeline.' : '' };
+  }
+  const bars = [...timed].sort((a, b) => compareIncidents(a.incident, b.incident)).slice(0, maxBars);
+
+  const from = Math.min(...bars.map((b) => b.start));
+  const to = Math.max(...bars.map((b) => b.end));
+  const span = to - from;
+  // A zero-length incident (one matched event) still needs a visible bar: 1% of the chart, at
+  // least one second (the date format's resolution), one minute when everything is one instant.
+  const minBar = span === 0 ? 60_000 : Math.max(1000, Math.ceil(span / 100 / 1000) * 1000);
+  const axis = span > 86_400_000 ? '%m-%d %H:%M' : span < 600_000 ? '%H:%M:%S' : '%H:%M';
+
+  const sections = new Map<string, Bar[]>();
+  for (const bar of bars) {
+    const services = [...bar.incident.services].sort();
+    const key = services.length === 0 ? 'unknown service' : services.join(' + ');
+    const list = sections.get(key) ?? [];
+    list.push(bar);
+    sections.set(key, list);
+  }
+
+  const lines = [
+    '```mermaid',
+    'gantt',
+    '    title Incidents over time (UTC)',
+    `    dateFormat ${DATE_FORMAT}`,
+    `    axisFormat ${axis}`,
+    '    todayMarker off',
+  ];
+  let n = 0;
+  for (const [service, list] of [...sections.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    lines.push(`    section ${mermaidText(service, 40)}`);
+    for (const bar of list.sort((a, b) => a.start - b.start)) {
+      n += 1;
+      const end = Math.max(bar.end, bar.start + minBar);
+      const label = mermaidText(bar.incident.title);
+      lines.push(`    ${label} :${TAG[bar.incident.severity]}i${n}, ${mermaidDate(bar.start)}, ${mermaidDate(end)}`);
+    }
+  }
+  lines.push('```');
+
+  const notes: string[] = [];
+  if (timed.length > bars.length) {
+    notes.push(`The chart shows the ${bars.length} most severe of ${plural(timed.length, 'incident')}.`);
+  }
+  if (untimed > 0) notes.push(`${plural(untimed, 'incident')} without a usable time ${untimed === 1 ? 'is' : 'are'} not drawn.`);
+  return { markdown: lines.join('\n'), shown: bars.length, total: incidents.length, note: notes.join(' ') };
+}

@@ -1,0 +1,461 @@
+// Turns an AnalysisResult into the plain objects the report templates render.
+// Conventions, so that a template cannot forget to escape:
+// - strings that come from logs or rules are kept raw here and must go through a helper in the
+//   template (`inline`, `cell`, `code`, `fence`, `prose`);
+// - strings this module composes from numbers and times (formatted times, counts, headlines) and
+//   fields ending in `Md` (already escaped Markdown) are safe to print as they are.
+import type { AnalysisResult, Incident, IncidentLink, Remediation, SkippedInput } from '../model.js';
+import { SEVERITIES } from '../model.js';
+import { inline, safeFileName, shellQuote } from './markdown-escape.js';
+import {
+  formatBytes,
+  formatClock,
+  formatCount,
+  formatDate,
+  formatDuration,
+  formatElapsed,
+  formatRange,
+  formatTime,
+  parseTime,
+  plural,
+  severityMark,
+} from './report-format.js';
+import type { Timeline } from './report-timeline.js';
+import { buildTimeline, compareIncidents } from './report-timeline.js';
+
+export interface ToolInfo {
+  name: string;
+  version: string;
+}
+
+export interface IncidentRef {
+  id: string;
+  title: string;
+  rule: string;
+  /** Relative link to the incident's page, or null when the incident is not in this report. */
+  href: string | null;
+  severity: string;
+  mark: string;
+  /** Services of the incident, joined (raw), or '' for a link target outside this report. */
+  services: string;
+  /** `[title](href)` (or the title alone when there is no page), escaped: print as is. */
+  linkMd: string;
+}
+
+export interface RemediationView {
+  number: number;
+  title: string;
+  /** `code change`, `configuration change`, `investigation`; null for plain commands. */
+  kind: string | null;
+  detail: string | null;
+  /** Commands joined one per line (raw; render with `fence`), or null. */
+  commands: string | null;
+}
+
+export interface CauseView {
+  cause: IncidentRef;
+  effect: IncidentRef;
+}
+
+export interface SummaryView {
+  generatedAt: string;
+  tool: string;
+  run: {
+    files: string;
+    lines: string;
+    bytes: string;
+    events: string;
+    matches: string;
+    elapsed: string;
+    range: string | null;
+    span: string | null;
+  };
+  inputs: string[];
+  inputsMore: number;
+  approximateTimes: boolean;
+  /** Some incident in the table has estimated times (marked ≈). */
+  approxIncidents: boolean;
+  skipped: SkippedInput[];
+  skippedCount: number;
+  skippedMore: number;
+  truncatedLines: string | null;
+  hasWarnings: boolean;
+  hasIncidents: boolean;
+  headline: string;
+  /** What was checked, for a report with no incidents. */
+  checked: string;
+  incidents: Array<{
+    ref: IncidentRef;
+    services: string;
+    firstSeen: string;
+    lastSeen: string;
+    count: string;
+    approx: boolean;
+    resolved: boolean;
+  }>;
+  top: { ref: IncidentRef; services: string; firstSeen: string } | null;
+  timeline: Timeline;
+  causes: CauseView[];
+  hasMultiple: boolean;
+  firstSteps: {
+    incident: IncidentRef;
+    /** The incident this one most likely causes, when the first step fixes a cause. */
+    fixes: IncidentRef | null;
+    remediation: RemediationView | null;
+    more: number;
+  } | null;
+}
+
+export interface IncidentView {
+  ref: IncidentRef;
+  severityLabel: string;
+  status: string;
+  services: string;
+  files: string[];
+  filesMore: number;
+  firstSeen: string;
+  lastSeen: string;
+  duration: string | null;
+  count: string;
+  countValue: number;
+  events: string;
+  approx: boolean;
+  summary: string | null;
+  captureValues: Array<{ name: string; values: string[]; more: number }>;
+  evidence: Array<{ location: string; time: string | null; text: string }>;
+  evidenceNote: string;
+  rootCause: string | null;
+  causedBy: Array<{ ref: IncidentRef; when: string }>;
+  causes: IncidentRef[];
+  remediations: RemediationView[];
+  verify: ListItem[];
+  recheck: string | null;
+  prevent: ListItem[];
+  generatedAt: string;
+  tool: string;
+}
+
+const KIND: Record<Remediation['kind'], string | null> = {
+  command: null,
+  'code-change': 'code change',
+  'config-change': 'configuration change',
+  investigate: 'investigation',
+};
+
+const MAX_LISTED = 10;
+
+/** A verify/prevent item: prose, or shell commands (consecutive command items merged). */
+export interface ListItem {
+  text: string | null;
+  commands: string | null;
+}
+
+const COMMON_COMMANDS = new Set(
+  'awk cat curl df dmesg docker du free grep head incident-analyser journalctl kill kubectl ls lsof netstat node npm npx pgrep pkill pm2 pnpm ps psql redis-cli rm sleep ss sudo systemctl tail test top uptime watch wc wget yarn'.split(' '),
+);
+
+/**
+ * Rule authors often write a verify step as a bare shell line (`pm2 describe api | grep ...  # expect 0`).
+ * As prose its `*`, `[` and `#` would be mangled, so such lines go into a bash block instead.
+ * A command: one line, no backticks, a lowercase first word that is a known command or is
+ * followed by shell syntax (a flag, pipe, `;`, `&&`, `$(`, or a trailing `# comment`).
+ */
+export function looksLikeCommand(text: string): boolean {
+  const line = text.trim();
+  if (line === '' || line.includes('\n') || line.includes('`')) return false;
+  const first = /^[a-z][a-z0-9._-]*(?=\s|$)/.exec(line)?.[0];
+  if (first === undefined) return false;
+  return COMMON_COMMANDS.has(first) || /\s-{1,2}[A-Za-z]|\||;|&&|\$\(|\s#\s/.test(line);
+}
+
+function listItems(items: string[]): ListItem[] {
+  const out: ListItem[] = [];
+  for (const item of items) {
+    if (item.trim() === '') continue;
+    const last = out[out.length - 1];
+    if (!looksLikeCommand(item)) out.push({ text: item, commands: null });
+    else if (last !== undefined && last.commands !== null) last.commands += `\n${item.trim()}`;
+    else out.push({ text: null, commands: item.trim() });
+  }
+  return out;
+}
+
+function blankToNull(text: string | undefined): string | null {
+  return text === undefined || text.trim() === '' ? null : text;
+}
+
+function remediationView(r: Remediation, number: number): RemediationView {
+  const commands = r.commands.filter((c) => c.trim() !== '');
+  return {
+    number,
+    title: r.title,
+    kind: KIND[r.kind],
+    detail: blankToNull(r.detail),
+    commands: commands.length > 0 ? commands.join('\n') : null,
+  };
+}
+
+function toolText(tool: ToolInfo): string {
+  return tool.version === '' ? tool.name : `${tool.name} ${tool.version}`;
+}
+
+/** Links between report pages: file names are unique and safe for a URL path. */
+function assignFileNames(incidents: Incident[]): Map<string, string> {
+  const names = new Map<string, string>();
+  const used = new Set<string>();
+  for (const incident of incidents) {
+    if (names.has(incident.id)) continue;
+    const base = safeFileName(incident.id);
+    let name = `${base}.md`;
+    for (let n = 2; used.has(name.toLowerCase()); n += 1) name = `${base}-${n}.md`;
+    used.add(name.toLowerCase());
+    names.set(incident.id, name);
+  }
+  return names;
+}
+
+class Refs {
+  private readonly byId = new Map<string, Incident>();
+  constructor(
+    incidents: Incident[],
+    private readonly files: Map<string, string>,
+  ) {
+    for (const incident of incidents) this.byId.set(incident.id, incident);
+  }
+
+  get(id: string): Incident | undefined {
+    return this.byId.get(id);
+  }
+
+  /** A reference to an incident or a link target; `prefix` is the path from the page to incidents/. */
+  ref(target: Incident | IncidentLink, prefix: string): IncidentRef {
+    const incident = this.byId.get(target.id);
+    const file = this.files.get(target.id);
+    const severity = incident?.severity;
+    const title = incident?.title ?? target.title;
+    const href = file === undefined ? null : `${prefix}${file}`;
+    return {
+      id: target.id,
+      title,
+      rule: incident?.rule ?? target.rule,
+      href,
+      severity: severity ?? 'unknown',
+      mark: severity === undefined ? '⚪' : severityMark(severity),
+      services: incident?.services.join(', ') ?? '',
+      linkMd: href === null ? inline(title, 120) : `[${inline(title, 120)}](${href})`,
+    };
+  }
+
+  /** Every (cause, effect) pair named by any incident's links, once, as references from `prefix`. */
+  causePairs(incidents: Incident[], prefix: string): CauseView[] {
+    const pairs = new Map<string, CauseView>();
+    for (const incident of incidents) {
+      for (const link of incident.links) {
+        const [cause, effect] = link.relation === 'caused-by' ? [link, incident] : [incident, link];
+        const key = `${cause.id}\u0000${effect.id}`;
+        if (!pairs.has(key)) pairs.set(key, { cause: this.ref(cause, prefix), effect: this.ref(effect, prefix) });
+      }
+    }
+    return [...pairs.values()];
+  }
+
+  /** Follow caused-by links within this report to the earliest cause (cycle-safe). */
+  rootOf(incident: Incident): Incident {
+    const seen = new Set<string>([incident.id]);
+    let current = incident;
+    for (;;) {
+      const causes = current.links
+        .filter((l) => l.relation === 'caused-by')
+        .map((l) => this.byId.get(l.id))
+        .filter((i): i is Incident => i !== undefined && !seen.has(i.id))
+        .sort(compareIncidents);
+      const next = causes[0];
+      if (next === undefined) return current;
+      seen.add(next.id);
+      current = next;
+    }
+  }
+}
+
+function timeRange(result: AnalysisResult): { from: string | undefined; to: string | undefined } {
+  if (result.stats.from !== undefined || result.stats.to !== undefined) {
+    return { from: result.stats.from, to: result.stats.to };
+  }
+  const times = result.incidents.flatMap((i) => [parseTime(i.firstSeen), parseTime(i.lastSeen)]);
+  const known = times.filter((t): t is number => t !== undefined);
+  if (known.length === 0) return { from: undefined, to: undefined };
+  return { from: new Date(Math.min(...known)).toISOString(), to: new Date(Math.max(...known)).toISOString() };
+}
+
+function headline(incidents: Incident[]): string {
+  if (incidents.length === 0) return 'No incidents found';
+  const parts = [...SEVERITIES].reverse().flatMap((severity) => {
+    const n = incidents.filter((i) => i.severity === severity).length;
+    return n > 0 ? [`${formatCount(n)} ${severity}`] : [];
+  });
+  return `${plural(incidents.length, 'incident')}: ${parts.join(', ')}`;
+}
+
+/** `16:43:12` when it is the same day as `sameDayAs`, else `2026-02-08 16:43:12`. */
+function shortTime(iso: string, sameDayAs?: string): string {
+  const ms = parseTime(iso);
+  const first = parseTime(sameDayAs);
+  if (ms === undefined) return 'unknown';
+  if (first !== undefined && formatDate(ms) === formatDate(first)) return formatClock(ms);
+  return `${formatDate(ms)} ${formatClock(ms)}`;
+}
+
+function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool: ToolInfo): SummaryView {
+  const { stats } = result;
+  const incidents = [...result.incidents].sort(compareIncidents);
+  const range = timeRange(result);
+  const from = parseTime(range.from);
+  const to = parseTime(range.to);
+  const approximateTimes = stats.approximateTimes || incidents.some((i) => i.timeApprox);
+  const skipped = stats.skipped.slice(0, MAX_LISTED);
+  const top = incidents[0];
+
+  let firstSteps: SummaryView['firstSteps'] = null;
+  if (top !== undefined) {
+    const root = refs.rootOf(top);
+    const withFix = [root, top, ...incidents].find((i) => i.remediations.length > 0);
+    const chosen = withFix ?? top;
+    const first = chosen.remediations[0];
+    firstSteps = {
+      incident: refs.ref(chosen, 'incidents/'),
+      fixes: chosen.id !== top.id && chosen.id === root.id ? refs.ref(top, 'incidents/') : null,
+      remediation: first === undefined ? null : remediationView(first, 1),
+      more: Math.max(0, chosen.remediations.length - 1),
+    };
+  }
+
+  const matchesNote =
+    stats.matches > 0
+      ? `${plural(stats.matches, 'line')} matched a rule, but none reached an incident threshold`
+      : 'no line matched a rule';
+  return {
+    generatedAt: formatTime(generatedAt.toISOString()),
+    tool: toolText(tool),
+    run: {
+      files: plural(stats.files, 'file'),
+      lines: plural(stats.lines, 'line'),
+      bytes: formatBytes(stats.bytes),
+      events: plural(stats.events, 'event'),
+      matches: plural(stats.matches, 'rule match', 'rule matches'),
+      elapsed: formatElapsed(stats.durationMs),
+      range: from === undefined && to === undefined ? null : formatRange(range.from, range.to),
+      span: from !== undefined && to !== undefined && to > from ? formatDuration(to - from) : null,
+    },
+    inputs: result.files.slice(0, MAX_LISTED),
+    inputsMore: Math.max(0, result.files.length - MAX_LISTED),
+    approximateTimes,
+    approxIncidents: incidents.some((i) => i.timeApprox),
+    skipped,
+    skippedCount: stats.skipped.length,
+    skippedMore: Math.max(0, stats.skipped.length - skipped.length),
+    truncatedLines:
+      stats.truncatedLines > 0
+        ? `${plural(stats.truncatedLines, 'line was', 'lines were')} longer than the line limit and cut`
+        : null,
+    hasWarnings: approximateTimes || stats.skipped.length > 0 || stats.truncatedLines > 0,
+    hasIncidents: incidents.length > 0,
+    headline: headline(incidents),
+    checked: `Read ${plural(stats.lines, 'line')} from ${plural(stats.files, 'file')}; ${matchesNote}.`,
+    incidents: incidents.map((i) => ({
+      ref: refs.ref(i, 'incidents/'),
+      services: i.services.join(', '),
+      firstSeen: shortTime(i.firstSeen),
+      lastSeen: shortTime(i.lastSeen, i.firstSeen),
+      count: formatCount(i.count),
+      approx: i.timeApprox,
+      resolved: i.status === 'resolved',
+    })),
+    top: top === undefined ? null : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen) },
+    timeline: buildTimeline(incidents),
+    causes: refs.causePairs(incidents, 'incidents/'),
+    hasMultiple: incidents.length > 1,
+    firstSteps,
+  };
+}
+
+function relativeStart(cause: Incident | undefined, incident: Incident): string {
+  const a = parseTime(cause?.firstSeen);
+  const b = parseTime(incident.firstSeen);
+  if (a === undefined || b === undefined) return '';
+  if (Math.abs(b - a) < 1000) return 'started at the same time';
+  return b > a ? `started ${formatDuration(b - a)} earlier` : `started ${formatDuration(a - b)} later`;
+}
+
+function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: ToolInfo): IncidentView {
+  const first = parseTime(incident.firstSeen);
+  const last = parseTime(incident.lastSeen);
+  const total = Math.max(incident.count, incident.evidence.length);
+  const shown = incident.evidence.length;
+  let evidenceNote: string;
+  if (shown === 0) evidenceNote = 'No evidence lines were kept for this incident.';
+  else if (total > shown) evidenceNote = `Showing ${formatCount(shown)} of ${plural(total, 'matched event')}; the other ${formatCount(total - shown)} are in the files listed above.`;
+  else evidenceNote = shown === 1 ? 'The one matched event:' : `All ${plural(shown, 'matched event')}:`;
+
+  const since = last === undefined ? undefined : new Date(Math.floor(last / 1000) * 1000 + 1000).toISOString().replace('.000Z', 'Z');
+  const recheck =
+    incident.timeApprox || since === undefined || incident.files.length === 0
+      ? null
+      : ['incident-analyser', 'analyze', '--since', since, ...incident.files].map(shellQuote).join(' ');
+
+  return {
+    ref: refs.ref(incident, ''),
+    severityLabel: incident.severity.toUpperCase(),
+    status: incident.status,
+    services: incident.services.join(', '),
+    files: incident.files.slice(0, MAX_LISTED / 2),
+    filesMore: Math.max(0, incident.files.length - MAX_LISTED / 2),
+    firstSeen: formatTime(incident.firstSeen),
+    lastSeen: formatTime(incident.lastSeen),
+    duration: first !== undefined && last !== undefined && last - first >= 1000 ? formatDuration(last - first) : null,
+    count: formatCount(incident.count),
+    countValue: incident.count,
+    events: plural(incident.count, 'matched event'),
+    approx: incident.timeApprox,
+    summary: blankToNull(incident.summary),
+    captureValues: Object.entries(incident.captureValues)
+      // The service is in the facts table already.
+      .filter(([name, values]) => values.length > 0 && name !== 'service')
+      .map(([name, values]) => ({ name, values: values.slice(0, MAX_LISTED), more: Math.max(0, values.length - MAX_LISTED) })),
+    evidence: incident.evidence.map((e) => ({
+      location: `${e.file}:${e.line}`,
+      time: e.time === undefined ? null : formatTime(e.time),
+      text: e.text,
+    })),
+    evidenceNote,
+    rootCause: blankToNull(incident.rootCause),
+    causedBy: incident.links
+      .filter((l) => l.relation === 'caused-by')
+      .map((l) => ({ ref: refs.ref(l, ''), when: relativeStart(refs.get(l.id), incident) })),
+    causes: incident.links.filter((l) => l.relation === 'causes').map((l) => refs.ref(l, '')),
+    remediations: incident.remediations.map((r, i) => remediationView(r, i + 1)),
+    verify: listItems(incident.verify),
+    recheck,
+    prevent: listItems(incident.prevent),
+    generatedAt: formatTime(generatedAt.toISOString()),
+    tool: toolText(tool),
+  };
+}
+
+export interface ReportViews {
+  summary: SummaryView;
+  incidents: Array<{ id: string; fileName: string; view: IncidentView }>;
+}
+
+/** Views for the summary and every incident page, in the order of `result.incidents`. */
+export function buildViews(result: AnalysisResult, generatedAt: Date, tool: ToolInfo): ReportViews {
+  const files = assignFileNames(result.incidents);
+  const refs = new Refs(result.incidents, files);
+  return {
+    summary: summaryView(result, refs, generatedAt, tool),
+    incidents: result.incidents.map((incident) => ({
+      id: incident.id,
+      fileName: files.get(incident.id) ?? `${safeFileName(incident.id)}.md`,
+      view: incidentView(incident, refs, generatedAt, tool),
+    })),
+  };
+}
