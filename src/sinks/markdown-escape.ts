@@ -200,7 +200,13 @@ function escapeOutsideCode(line: string): { out: string; unmatched: boolean } {
       continue;
     }
     if (c !== '`') {
-      out += c === '<' ? '&lt;' : c === '[' || c === ']' || c === '$' ? `\\${c}` : c;
+      if (c === '<') out += '&lt;';
+      else if (c === '[' || c === ']' || c === '$') out += `\\${c}`;
+      // GFM's extended autolinks take `http://...` and `www....` as links even across backslashes
+      // and backticks, which would undo the pairing above: `\://` and `www\.` keep them text.
+      else if (c === ':' && line.startsWith('//', i + 1)) out += '\\:';
+      else if (c === '.' && /(?:^|[^\w.-])www$/i.test(line.slice(Math.max(0, i - 4), i))) out += '\\.';
+      else out += c;
       i += 1;
       continue;
     }
@@ -232,11 +238,20 @@ function escapeOutsideCode(line: string): { out: string; unmatched: boolean } {
   return { out, unmatched };
 }
 
+/** Block quote and list markers a line may start with; a heading can hide behind them (`- > # x`). */
+const CONTAINERS = /^(?:[ \t]{0,3}(?:>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+))*/;
+
 /** Escape one prose line: inline constructs outside code spans, then block starts. */
 function escapeProseLine(line: string): string {
-  return escapeOutsideCode(line)
-    .out.replace(/^( {0,3})(#{1,6})(?=\s|$)/, '$1\\$2')
-    .replace(/^( {0,3})(=+|-+)([ \t]*)$/, '$1\\$2$3');
+  const escaped = escapeOutsideCode(line).out;
+  // `- ` alone is a setext underline, not an empty list item, when a paragraph line precedes it.
+  if (/^[ \t]{0,3}(?:=+|-+)[ \t]*$/.test(escaped)) return escaped.replace(/^([ \t]{0,3})/, '$1\\');
+  const prefix = CONTAINERS.exec(escaped)?.[0] ?? '';
+  const rest = escaped
+    .slice(prefix.length)
+    .replace(/^([ \t]{0,3})(#{1,6})(?=\s|$)/, '$1\\$2')
+    .replace(/^([ \t]{0,3})(=+|-+)([ \t]*)$/, '$1\\$2$3');
+  return prefix + rest;
 }
 
 /**

@@ -41,7 +41,6 @@ const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../reports/', import.met
 interface Templates {
   summary: Handlebars.TemplateDelegate<SummaryView>;
   incident: Handlebars.TemplateDelegate<IncidentView>;
-  dir: string;
 }
 
 const cache = new Map<string, Templates>();
@@ -120,7 +119,6 @@ function loadTemplates(dir: string): Templates {
   const templates: Templates = {
     summary: hb.compile<SummaryView>(load('summary.md.hbs'), compileOptions),
     incident: hb.compile<IncidentView>(load('incident.md.hbs'), compileOptions),
-    dir,
   };
   cache.set(dir, templates);
   return templates;
@@ -143,8 +141,8 @@ export function tidy(markdown: string): string {
   let state: FenceState | null = null;
   for (const raw of markdown.split('\n')) {
     const inside = state !== null;
-    // Fences inside list items are indented; every fence here was written by this sink.
-    state = fenceStep(raw.trimStart(), state);
+    // Fences inside list items are indented or follow the marker (`- ```bash`).
+    state = fenceStep(state === null ? raw.trimStart().replace(/^[-*+] /, '') : raw.trimStart(), state);
     if (inside) {
       out.push(raw);
       continue;

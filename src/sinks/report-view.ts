@@ -20,6 +20,8 @@ import {
   plural,
   severityMark,
 } from './report-format.js';
+import type { ListItem } from './report-commands.js';
+import { listItems } from './report-commands.js';
 import type { Timeline } from './report-timeline.js';
 import { buildTimeline, compareIncidents } from './report-timeline.js';
 
@@ -121,7 +123,8 @@ export interface IncidentView {
   events: string;
   approx: boolean;
   summary: string | null;
-  captureValues: Array<{ name: string; values: string[]; more: number }>;
+  /** `long` values (paths, messages) read better one per line. */
+  captureValues: Array<{ name: string; values: string[]; more: number; long: boolean }>;
   evidence: Array<{ location: string; time: string | null; text: string }>;
   evidenceNote: string;
   rootCause: string | null;
@@ -143,42 +146,6 @@ const KIND: Record<Remediation['kind'], string | null> = {
 };
 
 const MAX_LISTED = 10;
-
-/** A verify/prevent item: prose, or shell commands (consecutive command items merged). */
-export interface ListItem {
-  text: string | null;
-  commands: string | null;
-}
-
-const COMMON_COMMANDS = new Set(
-  'awk cat curl df dmesg docker du free grep head incident-analyser journalctl kill kubectl ls lsof netstat node npm npx pgrep pkill pm2 pnpm ps psql redis-cli rm sleep ss sudo systemctl tail test top uptime watch wc wget yarn'.split(' '),
-);
-
-/**
- * Rule authors often write a verify step as a bare shell line (`pm2 describe api | grep ...  # expect 0`).
- * As prose its `*`, `[` and `#` would be mangled, so such lines go into a bash block instead.
- * A command: one line, no backticks, a lowercase first word that is a known command or is
- * followed by shell syntax (a flag, pipe, `;`, `&&`, `$(`, or a trailing `# comment`).
- */
-export function looksLikeCommand(text: string): boolean {
-  const line = text.trim();
-  if (line === '' || line.includes('\n') || line.includes('`')) return false;
-  const first = /^[a-z][a-z0-9._-]*(?=\s|$)/.exec(line)?.[0];
-  if (first === undefined) return false;
-  return COMMON_COMMANDS.has(first) || /\s-{1,2}[A-Za-z]|\||;|&&|\$\(|\s#\s/.test(line);
-}
-
-function listItems(items: string[]): ListItem[] {
-  const out: ListItem[] = [];
-  for (const item of items) {
-    if (item.trim() === '') continue;
-    const last = out[out.length - 1];
-    if (!looksLikeCommand(item)) out.push({ text: item, commands: null });
-    else if (last !== undefined && last.commands !== null) last.commands += `\n${item.trim()}`;
-    else out.push({ text: null, commands: item.trim() });
-  }
-  return out;
-}
 
 function blankToNull(text: string | undefined): string | null {
   return text === undefined || text.trim() === '' ? null : text;
@@ -420,7 +387,12 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
     captureValues: Object.entries(incident.captureValues)
       // The service is in the facts table already.
       .filter(([name, values]) => values.length > 0 && name !== 'service')
-      .map(([name, values]) => ({ name, values: values.slice(0, MAX_LISTED), more: Math.max(0, values.length - MAX_LISTED) })),
+      .map(([name, values]) => ({
+        name,
+        values: values.slice(0, MAX_LISTED),
+        more: Math.max(0, values.length - MAX_LISTED),
+        long: values.length > 1 && values.some((v) => v.length > 30),
+      })),
     evidence: incident.evidence.map((e) => ({
       location: `${e.file}:${e.line}`,
       time: e.time === undefined ? null : formatTime(e.time),

@@ -413,6 +413,19 @@ describe('rule prose', () => {
     expect(outside).toContain('Then restart.');
   });
 
+  it('joins a code span that a rule wrapped across lines, so it is paired as it renders', () => {
+    const out = prose('raises (uvicorn: `Unexpected ASGI\nmessage <x>`, ws: `WebSocket is not open`).');
+    expect(out).toBe('raises (uvicorn: `Unexpected ASGI message <x>`, ws: `WebSocket is not open`).');
+  });
+
+  it('defuses headings behind containers and autolinks that would swallow escapes', () => {
+    expect(prose('> > # x')).toBe('> > \\# x');
+    expect(prose('- - # x')).toBe('- - \\# x');
+    expect(prose('text\n- \nmore')).toBe('text\n\\- \nmore');
+    // cmark-gfm's autolinker takes `http://e\` and would leave `<script>` raw behind it.
+    expect(prose('see http://e\\<script>')).toBe('see http\\://e\\<script>');
+  });
+
   it('keeps list continuations as text, escaped', () => {
     const out = prose('- item\n\n    more <b>text</b>');
     expect(scan(out).blocks).toHaveLength(0);
