@@ -1,8 +1,7 @@
 // Link incidents to their likely causes: a rule names the rules that cause it (`caused_by`),
 // and an incident of such a rule that overlaps in time and shares a service (or comes from a
-// process snapshot, which has no service) is linked both ways. The caused incident's root
-// cause then starts with the cause, as the seed diagnoses do ("duplicate processes left .next
-// inconsistent, hence the ENOENT").
+// process snapshot, which has no service) is linked both ways, as the seed diagnoses reason
+// ("duplicate processes left .next inconsistent, hence the ENOENT"). Reports lead with the cause.
 import type { Incident } from '../model.js';
 import type { CompiledRule } from '../match/load-rules.js';
 
@@ -32,10 +31,6 @@ export function linkRootCauses(incidents: Incident[], rules: CompiledRule[], psI
     for (const cause of causes) {
       effect.links.push({ id: cause.id, rule: cause.rule, title: cause.title, relation: 'caused-by' });
       cause.links.push({ id: effect.id, rule: effect.rule, title: effect.title, relation: 'causes' });
-    }
-    if (causes.length > 0) {
-      const lead = causes.map((c) => `${c.title} (${c.id}, ${c.services.join(', ')})`).join('; ');
-      effect.rootCause = `Likely caused by: ${lead}. See that incident first.\n\n${effect.rootCause}`;
     }
   }
   return incidents;

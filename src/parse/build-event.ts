@@ -84,7 +84,7 @@ interface JsonLine {
   fields: Record<string, string>;
 }
 
-const MESSAGE_KEYS = ['msg', 'message', 'event', 'error', 'err', 'stack', 'exc_info', 'exception'];
+const MESSAGE_KEYS = ['msg', 'message', 'event', 'error', 'err', 'stack', 'exc_info', 'exc', 'exception'];
 const TIME_KEYS = ['time', 'timestamp', '@timestamp', 'ts', 'date'];
 
 /** pino / winston / structlog-JSON / PM2 `log_type: json` lines → message text and fields. */
