@@ -27,6 +27,8 @@ export interface CompiledPattern {
   source: 'log' | 'ps';
   sufficient: boolean;
   set: Record<string, string>;
+  /** Template of the service name (`{{command}}`, `{{match}}`), if the pattern sets one. */
+  service: string | undefined;
   /** Literals of which every match contains one; undefined means this pattern sees every event. */
   literals: string[] | undefined;
   caseInsensitive: boolean;
@@ -133,6 +135,7 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
       source: p.source,
       sufficient: p.sufficient,
       set: p.set ?? {},
+      service: p.service,
       literals: requiredLiterals(p.regex),
       caseInsensitive: (p.flags ?? '').includes('i'),
     };

@@ -56,7 +56,8 @@ export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefine
       for (const [k, v] of Object.entries(found.groups)) if (v !== undefined) captures[k] = v.trim();
     }
     if (captures.pid === undefined && event.pid !== undefined) captures.pid = String(event.pid);
-    const service = captures.service || event.service;
+    const named = pattern.service ? fillCaptures(pattern.service, { ...captures, match: found[0].replace(/^[\s/]+/, '') }) : '';
+    const service = named || captures.service || event.service;
     captures.service = service;
     const groupKey = rule.spec.group_by
       .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
@@ -72,4 +73,12 @@ export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefine
     };
   }
   return undefined;
+}
+
+/** `{{name}}` placeholders filled from captures; spaces collapsed. Runs per match, so no Handlebars. */
+export function fillCaptures(template: string, captures: Record<string, string>): string {
+  return template
+    .replace(/\{\{\s*([\w$]+)\s*\}\}/g, (_m, name: string) => captures[name] ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

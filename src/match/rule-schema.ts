@@ -27,6 +27,11 @@ export const patternSchema = z.strictObject({
   sufficient: z.boolean().default(false),
   /** Fixed captures to add when this pattern matches (e.g. which library said it). */
   set: z.record(z.string(), z.string()).optional(),
+  /**
+   * The service this pattern's matches are reported under, from captures (`{{command}}`) or
+   * `{{match}}` (the matched text). Default: a `service` capture, else the name from the file.
+   */
+  service: z.string().optional(),
 });
 
 export const remediationSchema = z.strictObject({

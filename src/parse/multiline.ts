@@ -30,6 +30,12 @@ export class ContinuationTracker {
     if (at >= end) return true; // blank line: stays with the event before it
     const c = s.charCodeAt(at);
     if (c === 32 || c === 9) {
+      // Next.js indents its own status lines (` ⨯ [Error: …`, ` ⚠ Port …`, `   ▲ Next.js 15`):
+      // each starts an event, or back-to-back errors would merge into one
+      if (startsWithNextGlyph(s, at, end)) {
+        this.state = State.Normal;
+        return false;
+      }
       // indented: frames, dump fields, traceback frames; a lone caret marks Node's source excerpt
       if (this.state === State.Normal || this.state === State.ExpectError) {
         if (isCaretLine(s, at, end)) this.state = State.ExpectError;
@@ -108,6 +114,14 @@ export class ContinuationTracker {
 function isDigitAt(s: string, i: number): boolean {
   const c = s.charCodeAt(i);
   return c >= 48 && c <= 57;
+}
+
+/** ⨯ ⚠ ✓ ○ ▲ after up to 4 spaces, followed by a space. */
+function startsWithNextGlyph(s: string, at: number, end: number): boolean {
+  let i = at;
+  while (i < end && i - at < 4 && s.charCodeAt(i) === 32) i++;
+  const c = s.charCodeAt(i);
+  return (c === 0x2a2f || c === 0x26a0 || c === 0x2713 || c === 0x25cb || c === 0x25b2) && s.charCodeAt(i + 1) === 32;
 }
 
 function isCaretLine(s: string, at: number, end: number): boolean {
