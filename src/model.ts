@@ -73,7 +73,8 @@ export interface IncidentLink {
   id: string;
   rule: string;
   title: string;
-  relation: 'caused-by' | 'causes';
+  /** caused-by / causes: root-cause links; recurrence-of: the same problem's earlier incident (watch mode). */
+  relation: 'caused-by' | 'causes' | 'recurrence-of';
 }
 
 export interface Incident {
@@ -135,4 +136,20 @@ export interface AnalysisResult {
   incidents: Incident[];
   stats: RunStats;
   files: string[];
+}
+
+/** Where watch mode stopped reading one file: its identity and the offset of the first unprocessed line. */
+export interface SavedPosition {
+  /** Path the file had when last seen. */
+  path: string;
+  dev: number;
+  ino: number;
+  fingerprint: string;
+  fingerprintLength: number;
+  /** Bytes consumed: every line before it has been processed and checkpointed. */
+  offset: number;
+  /** Lines before `offset`, so evidence line numbers stay right after a restart. */
+  line: number;
+  /** Hash of the TAIL_HASH_BYTES bytes before `offset` ('' at offset 0). */
+  tailHash: string;
 }

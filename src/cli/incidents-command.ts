@@ -1,6 +1,7 @@
 // `incidents list --db <file>` and `report --db <file> --out <dir>`: read the store.
 import { Option, type Command } from 'commander';
-import type { AnalysisResult, Incident, RunStats, Severity } from '../model.js';
+import type { Incident, Severity } from '../model.js';
+import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderReports, writeReports } from '../sinks/markdown-report.js';
 import { renderText } from '../sinks/console-text.js';
@@ -33,25 +34,6 @@ function readIncidents(flags: ListFlags): Incident[] {
   }
 }
 
-/** The stored incidents as an AnalysisResult; stats describe the listing, not a read. */
-function asResult(incidents: Incident[]): AnalysisResult {
-  const files = [...new Set(incidents.flatMap((i) => i.files))].sort();
-  const stats: RunStats = {
-    files: files.length,
-    lines: 0,
-    bytes: 0,
-    events: incidents.reduce((n, i) => n + i.count, 0),
-    matches: incidents.reduce((n, i) => n + i.count, 0),
-    durationMs: 0,
-    skipped: [],
-    truncatedLines: 0,
-    approximateTimes: incidents.some((i) => i.timeApprox),
-    from: incidents.map((i) => i.firstSeen).sort()[0],
-    to: incidents.map((i) => i.lastSeen).sort().at(-1),
-  };
-  return { incidents, stats, files };
-}
-
 function filterOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--db <file>', 'the SQLite store written by analyze --db')
@@ -67,7 +49,7 @@ export function registerIncidents(program: Command): void {
   filterOptions(incidents.command('list').description('list stored incidents'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
     .action((flags: ListFlags) => {
-      const result = asResult(readIncidents(flags));
+      const result = resultFromIncidents(readIncidents(flags));
       if (flags.format === 'json') process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
       else if (flags.format === 'md') process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
       else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
@@ -76,7 +58,7 @@ export function registerIncidents(program: Command): void {
   filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
     .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md')
     .action(async (flags: ListFlags) => {
-      const result = asResult(readIncidents(flags));
+      const result = resultFromIncidents(readIncidents(flags));
       const written = await writeReports(result, flags.out ?? '.', { tool: { name: 'incident-analyser', version: VERSION } });
       process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
     });

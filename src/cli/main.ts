@@ -9,6 +9,7 @@ import { UsageError, VERSION } from './common.js';
 import { registerAnalyze } from './analyze-command.js';
 import { registerRules } from './rules-command.js';
 import { registerIncidents } from './incidents-command.js';
+import { registerWatch } from './watch-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerAnalyze(program);
+  registerWatch(program);
   registerRules(program);
   registerIncidents(program);
   program.addOption(new Option('--no-color', 'plain output even on a terminal'));

@@ -29,6 +29,11 @@ export interface StreamParserOptions {
   /** Build every event (for `rules test`), not only prefilter hits. */
   everyEvent?: boolean;
   onEvent: (event: LogEvent) => void;
+  /**
+   * Watch mode: a time for events of files without timestamps, when they arrive (the arrival
+   * time is then the best estimate). Without it they are returned by endFile for estimating.
+   */
+  clock?: () => number;
 }
 
 export class StreamParser {
@@ -73,9 +78,11 @@ export class StreamParser {
     this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
   }
 
-  beginFile(file: string): void {
+  /** Start a file (or resume one: `startLine` lines come before the first chunk). */
+  beginFile(file: string, startLine = 0): void {
     this.file = file;
-    this.lineNo = 0;
+    this.lineNo = startLine;
+    this.lines -= startLine;
     this.charsBefore = 0;
     this.fileHadTs = false;
     this.untimed = [];
@@ -125,6 +132,21 @@ export class StreamParser {
       pos = nl + 1;
     }
     this.endChunk(chunk);
+  }
+
+  /** Close the event being built (watch mode, when a file goes quiet): it is complete as far as we know. */
+  flush(): void {
+    if (this.evOpen) this.closeEvent('', 0);
+  }
+
+  /** The open event's start: characters since beginFile and lines before it. */
+  openEventStart(): { chars: number; line: number } | undefined {
+    return this.evOpen ? { chars: this.evCharOffset, line: this.evLine - 1 } : undefined;
+  }
+
+  /** Lines seen in the current file (including a resumed file's earlier lines). */
+  get lineNumber(): number {
+    return this.lineNo;
   }
 
   endFile(): ParsedFile {
@@ -180,6 +202,10 @@ export class StreamParser {
       this.noteTime(event.time);
     } else {
       event.time = this.currentTime(chunk);
+    }
+    if (event.time === undefined && this.options.clock) {
+      event.time = this.options.clock();
+      event.timeApprox = true;
     }
     if (event.time === undefined) {
       this.untimed.push(event);

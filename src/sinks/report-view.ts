@@ -218,6 +218,7 @@ class Refs {
     const pairs = new Map<string, CauseView>();
     for (const incident of incidents) {
       for (const link of incident.links) {
+        if (link.relation !== 'caused-by' && link.relation !== 'causes') continue;
         const [cause, effect] = link.relation === 'caused-by' ? [link, incident] : [incident, link];
         const key = `${cause.id}\u0000${effect.id}`;
         if (!pairs.has(key)) pairs.set(key, { cause: this.ref(cause, prefix), effect: this.ref(effect, prefix) });

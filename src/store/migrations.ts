@@ -81,7 +81,39 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
-  // Next: v2 adds a positions table (tail offsets keyed by device + inode + fingerprint) for watch.
+  {
+    version: 2,
+    description: 'watch mode: read positions, correlator state, optional event trace',
+    // positions: one row per followed file, keyed by its identity (a renamed file keeps its row);
+    // written in the same transaction as the correlator state, so a restart resumes both at the
+    // same point. event_trace is filled only when asked (tests prove exactly-once with it).
+    sql: `
+      CREATE TABLE positions (
+        dev                INTEGER NOT NULL,
+        ino                INTEGER NOT NULL,
+        path               TEXT NOT NULL,
+        fingerprint        TEXT NOT NULL,
+        fingerprint_length INTEGER NOT NULL,
+        offset             INTEGER NOT NULL,
+        line               INTEGER NOT NULL,
+        tail_hash          TEXT NOT NULL,
+        updated_at         TEXT NOT NULL,
+        PRIMARY KEY (dev, ino)
+      );
+      CREATE TABLE watch_state (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE event_trace (
+        id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule TEXT NOT NULL,
+        file TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        text TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

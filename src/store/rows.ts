@@ -66,7 +66,7 @@ const links = z.array(
     id: z.string(),
     rule: z.string(),
     title: z.string(),
-    relation: z.enum(['caused-by', 'causes']),
+    relation: z.enum(['caused-by', 'causes', 'recurrence-of']),
   }),
 );
 const severity = z.enum(SEVERITIES);

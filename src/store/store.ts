@@ -4,7 +4,10 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { SEVERITIES, severityRank } from '../model.js';
-import type { AnalysisResult, Incident, Severity } from '../model.js';
+import type { AnalysisResult, Incident, SavedPosition, Severity } from '../model.js';
+import { WatchStateTables, type TraceRow, type WatchCheckpoint } from './watch-state.js';
+
+export type { TraceRow, WatchCheckpoint } from './watch-state.js';
 import { StoreError, toStoreError } from './errors.js';
 import { describeFile } from './files-seen.js';
 import type { FileSeen } from './files-seen.js';
@@ -62,6 +65,14 @@ export interface Store {
   /** Sorted by severity (highest first), then firstSeen, then id. */
   listIncidents(filter?: IncidentFilter): Incident[];
   getIncident(id: string): Incident | undefined;
+  /** Watch mode: where each followed file was left at the last checkpoint. */
+  loadPositions(): SavedPosition[];
+  /** Watch mode: a saved state value (the live correlator's), if any. */
+  loadWatchState(key: string): unknown;
+  /** Watch mode: changed incidents, positions and state in one transaction. */
+  saveCheckpoint(checkpoint: WatchCheckpoint & { incidents: Incident[] }): void;
+  /** The event trace written by checkpoints (when tracing is on). */
+  readTrace(): TraceRow[];
   close(): void;
 }
 
@@ -137,6 +148,8 @@ class SqliteStore implements Store {
   readonly #insertEvidence: Database.Statement<[EvidenceRow]>;
   readonly #insertRun: Database.Statement<[RunRow]>;
   readonly #upsertFile: Database.Statement<[FileRow]>;
+  readonly #watch: WatchStateTables;
+  readonly #checkpoint: Database.Transaction<(cp: WatchCheckpoint & { incidents: Incident[] }, now: string) => void>;
   readonly #save: Database.Transaction<
     (result: AnalysisResult, run: RunInfo, files: readonly FileSeen[], now: string) => SaveOutcome
   >;
@@ -176,6 +189,28 @@ class SqliteStore implements Store {
     this.#save = db.transaction((result: AnalysisResult, run: RunInfo, files: readonly FileSeen[], now: string) =>
       this.#write(result, run, files, now),
     );
+    this.#watch = new WatchStateTables(db);
+    this.#checkpoint = db.transaction((cp: WatchCheckpoint & { incidents: Incident[] }, now: string) => {
+      this.#upsertIncidents(cp.incidents, now);
+      this.#watch.write(cp, now);
+    });
+  }
+
+  loadPositions(): SavedPosition[] {
+    return this.#guard(() => this.#watch.positions());
+  }
+
+  loadWatchState(key: string): unknown {
+    return this.#guard(() => this.#watch.state(key));
+  }
+
+  readTrace(): TraceRow[] {
+    return this.#guard(() => this.#watch.trace());
+  }
+
+  saveCheckpoint(checkpoint: WatchCheckpoint & { incidents: Incident[] }): void {
+    const now = this.#now().toISOString();
+    this.#guard(() => this.#checkpoint.immediate(checkpoint, now));
   }
 
   saveAnalysis(result: AnalysisResult, run: RunInfo): SaveOutcome {
@@ -219,9 +254,23 @@ class SqliteStore implements Store {
         stats: JSON.stringify(result.stats),
       }).lastInsertRowid,
     );
+    const { inserted, updated } = this.#upsertIncidents(result.incidents, now);
+    for (const seen of files) {
+      this.#upsertFile.run({
+        path: seen.path,
+        size: seen.size,
+        mtime_ms: seen.mtimeMs,
+        first_bytes_hash: seen.firstBytesHash,
+        last_run_id: runId,
+      });
+    }
+    return { inserted, updated, runId };
+  }
+
+  #upsertIncidents(incidents: readonly Incident[], now: string): { inserted: number; updated: number } {
     let inserted = 0;
     let updated = 0;
-    for (const incident of result.incidents) {
+    for (const incident of incidents) {
       const stored = this.#getIncident.get(incident.id);
       if (stored === undefined) {
         this.#upsertIncident.run(toIncidentRow(incident, now, now));
@@ -234,16 +283,7 @@ class SqliteStore implements Store {
       if (merged.replaceEvidence) this.#replaceEvidence(incident);
       updated++;
     }
-    for (const seen of files) {
-      this.#upsertFile.run({
-        path: seen.path,
-        size: seen.size,
-        mtime_ms: seen.mtimeMs,
-        first_bytes_hash: seen.firstBytesHash,
-        last_run_id: runId,
-      });
-    }
-    return { inserted, updated, runId };
+    return { inserted, updated };
   }
 
   #replaceEvidence(incident: Incident): void {

@@ -1,0 +1,114 @@
+// `incident-analyser watch <paths...>`: follow logs as they are written, print one line per
+// incident opened, escalated or resolved, keep reports and the store current. Exits 0 on
+// SIGINT/SIGTERM after flushing positions and incidents; never exits because of input.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import pc from 'picocolors';
+import type { Incident } from '../model.js';
+import type { IncidentChange } from '../correlate/live-correlator.js';
+import { loadRules } from '../match/load-rules.js';
+import { Watcher } from '../pipeline/watch.js';
+import { resultFromIncidents } from '../pipeline/stored-result.js';
+import { toJsonIncident } from '../sinks/json.js';
+import { writeReports } from '../sinks/markdown-report.js';
+import { openStore } from '../store/store.js';
+import { collect, makeOutput, UsageError, VERSION } from './common.js';
+
+interface WatchFlags {
+  db?: string;
+  rules: string[];
+  out?: string;
+  format: 'text' | 'json';
+  fromStart?: boolean;
+  quiet?: boolean;
+  trace?: boolean;
+  pollInterval: string;
+  checkpointInterval: string;
+}
+
+export function defaultStatePath(): string {
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'incident-analyser', 'watch.db');
+}
+
+const CHANGE_LABEL: Record<IncidentChange, string> = { opened: 'OPENED', updated: 'UPDATED', escalated: 'ESCALATED', resolved: 'RESOLVED' };
+
+function plain(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean): string {
+  const label = CHANGE_LABEL[change].padEnd(9);
+  const sev = incident.severity.toUpperCase().padEnd(8);
+  const paint = (s: string): string => {
+    if (!color) return s;
+    if (change === 'resolved') return pc.green(s);
+    return incident.severity === 'critical' || incident.severity === 'error' ? pc.red(s) : pc.yellow(s);
+  };
+  const summary = plain(incident.summary.split('\n')[0] ?? '').slice(0, 160);
+  return `${new Date().toISOString()} ${paint(label)} ${paint(sev)} ${plain(incident.rule)}  ${plain(incident.services.join(','))}  ×${incident.count}  ${incident.id}  ${summary}`;
+}
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description('follow log files as they are written and report incidents as they open, escalate and resolve')
+    .argument('[paths...]', 'log files, folders or globs (quote them); paths that do not exist yet are waited for')
+    .option('--db <file>', `where positions and incidents are kept (default ${defaultStatePath()})`)
+    .option('--rules <dir>', 'extra rule folder or file (repeatable)', collect, [])
+    .option('-o, --out <dir>', 'keep Markdown reports here, rewritten when an incident changes')
+    .addOption(new Option('-f, --format <format>', 'console output: one line per change, or JSON lines').choices(['text', 'json']).default('text'))
+    .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
+    .option('-q, --quiet', 'no warnings on stderr')
+    .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
+    .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
+    .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp())
+    .action(async (paths: string[], flags: WatchFlags) => {
+      if (paths.length === 0) throw new UsageError('watch needs at least one path (or --pm2)');
+      const out = makeOutput(flags.quiet === true);
+      const rules = loadRules({ extra: flags.rules });
+      const dbPath = flags.db ?? defaultStatePath();
+      if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+      const store = openStore(dbPath);
+      const color = flags.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const watcher = new Watcher({
+        paths,
+        rules,
+        store,
+        fromStart: flags.fromStart === true,
+        trace: flags.trace === true,
+        pollMs: Number(flags.pollInterval),
+        checkpointMs: Number(flags.checkpointInterval),
+        warn: (m) => out.warn(m),
+        signal: controller.signal,
+        onIncident: (incident, change) => {
+          if (change === 'updated') return;
+          if (flags.format === 'json') {
+            process.stdout.write(`${JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) })}\n`);
+          } else {
+            process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
+          }
+        },
+        onCheckpoint: flags.out
+          ? async (changed) => {
+              if (changed.length === 0 || !flags.out) return;
+              await writeReports(resultFromIncidents(store.listIncidents()), flags.out, { tool: { name: 'incident-analyser', version: VERSION } });
+            }
+          : undefined,
+      });
+      if (!flags.quiet) process.stderr.write(`incident-analyser: watching ${paths.join(', ')} (state in ${dbPath}); Ctrl-C to stop\n`);
+      try {
+        await watcher.run();
+      } finally {
+        store.close();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}

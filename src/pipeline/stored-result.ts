@@ -1,0 +1,22 @@
+// Stored incidents as an AnalysisResult, for the sinks (reports, JSON) when no read happened now:
+// `incidents list`, `report`, and the reports watch mode keeps current.
+import type { AnalysisResult, Incident, RunStats } from '../model.js';
+
+export function resultFromIncidents(incidents: Incident[]): AnalysisResult {
+  const files = [...new Set(incidents.flatMap((i) => i.files))].sort();
+  const matches = incidents.reduce((n, i) => n + i.count, 0);
+  const stats: RunStats = {
+    files: files.length,
+    lines: 0,
+    bytes: 0,
+    events: matches,
+    matches,
+    durationMs: 0,
+    skipped: [],
+    truncatedLines: 0,
+    approximateTimes: incidents.some((i) => i.timeApprox),
+    from: incidents.map((i) => i.firstSeen).sort()[0],
+    to: incidents.map((i) => i.lastSeen).sort().at(-1),
+  };
+  return { incidents, stats, files };
+}

@@ -1,0 +1,439 @@
+// The continuous driver: the same parse → match → correlate stages as `analyze`, fed by file
+// followers instead of whole files. Every operation (reading, checkpointing, shutting down) runs
+// on one queue, so a checkpoint always sees a consistent state: what was parsed, what was
+// counted, and the byte offset to resume from — the start of the event still being built, so a
+// restart re-reads it whole — are saved in one SQLite transaction.
+import path from 'node:path';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import type { Incident, LogEvent, SavedPosition } from '../model.js';
+import type { CompiledRule } from '../match/load-rules.js';
+import { Matcher } from '../match/matcher.js';
+import { LiveCorrelator, type IncidentChange, type LiveState } from '../correlate/live-correlator.js';
+import { linkRootCauses } from '../correlate/root-cause.js';
+import { StreamParser } from '../parse/stream-parser.js';
+import { serviceFromFileName } from '../sources/discover.js';
+import { FileFollower, type FollowerSink } from '../sources/follow/file-follower.js';
+import { FINGERPRINT_BYTES, headHash, headMatches } from '../sources/follow/identity.js';
+import { initialFiles, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
+
+/** Identities remembered after their follower closed, so a rotated copy of a read file is recognised. */
+const MAX_KNOWN = 10_000;
+/** How long a finished file's position is kept, so a restart recognises its rotated copies. */
+const RETIRED_MS = 15 * 60_000;
+/** Rotated files written this long before the last checkpoint are still checked after a restart. */
+const RESTART_MARGIN_MS = 60_000;
+/** Fingerprints carried across restarts (per head length). */
+const KEEP_HEADS = 1000;
+import type { Store, TraceRow } from '../store/store.js';
+import fs from 'node:fs/promises';
+
+const STATE_KEY = 'live-correlator';
+
+export interface WatchOptions {
+  paths: string[];
+  rules: CompiledRule[];
+  store: Store;
+  /** Read existing content first (default: start at the end on first sight). */
+  fromStart: boolean;
+  /** Poll every followed file this often even without change events (ms). */
+  pollMs?: number;
+  /** Close an event that got no continuation line for this long (ms). */
+  flushMs?: number;
+  /** Save positions and incidents at most this often (ms). */
+  checkpointMs?: number;
+  /** Record every matched event in the store (exactly-once tests). */
+  trace?: boolean;
+  /** Extra events to feed each tick (process table snapshots). */
+  onIncident: (incident: Incident, change: IncidentChange) => void;
+  /** Called after each checkpoint with every incident changed since the last one. */
+  onCheckpoint?: (changed: Incident[]) => void | Promise<void>;
+  warn: (message: string) => void;
+  signal: AbortSignal;
+}
+
+interface ChunkEntry {
+  chars: number;
+  bytes: number;
+  text: string;
+}
+
+interface Tracked {
+  follower: FileFollower;
+  parser: StreamParser;
+  /** Text pushed since the open event started, to map its char offset back to bytes. */
+  log: ChunkEntry[];
+  chars: number;
+  lastPushAt: number;
+  flushed: boolean;
+}
+
+export class Watcher {
+  private readonly matcher: Matcher;
+  private readonly correlator: LiveCorrelator;
+  private readonly tracked = new Map<FileFollower, Tracked>();
+  private readonly byPath = new Map<string, FileFollower>();
+  private readonly roots: WatchRoot[];
+  private queue: Promise<unknown> = Promise.resolve();
+  private trace: TraceRow[] = [];
+  private dirty = false;
+  private saved = new Map<string, SavedPosition>();
+  /** dev:ino of every file followed, and the fingerprints of their content. */
+  private readonly knownInodes = new Map<string, { fingerprint: string; fingerprintLength: number }>();
+  /** Fingerprints of content read, by how many head bytes were hashed. */
+  private readonly knownHeads = new Map<number, Set<string>>();
+  private lastCheckpointAt = 0;
+  /** Files read to their end and closed: kept in checkpoints so a restart knows them. */
+  private readonly retired = new Map<string, { position: SavedPosition; at: number }>();
+  private firstRun = true;
+  private readonly fsWatchers: FSWatcher[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  readonly stats = { lines: 0, events: 0, matches: 0 };
+
+  constructor(private readonly options: WatchOptions) {
+    this.matcher = new Matcher(options.rules);
+    const state = options.store.loadWatchState(STATE_KEY);
+    const saved = isSavedState(state) ? state : undefined;
+    this.correlator = new LiveCorrelator(options.rules, options.onIncident, saved?.correlator);
+    this.lastCheckpointAt = saved?.checkpointAt ?? 0;
+    for (const head of saved?.knownHeads ?? []) this.rememberHead(head);
+    this.roots = options.paths.map((p) => watchRoot(p));
+  }
+
+  /** Start following; resolves when the signal aborts and everything is flushed. */
+  async run(): Promise<void> {
+    const positions = this.options.store.loadPositions();
+    this.firstRun = positions.length === 0;
+    for (const p of positions) {
+      this.saved.set(`${p.dev}:${p.ino}`, p);
+      // content we read before: its copies are not new files
+      this.rememberHead(p);
+      this.knownInodes.set(`${p.dev}:${p.ino}`, p);
+    }
+    await this.enqueue(() => this.resume());
+    for (const file of initialFiles(this.roots)) await this.enqueue(() => this.ensure(file, this.options.fromStart || !this.firstRun));
+    // Rotated parts we never read: on a first run with --from-start, all of them; after a
+    // restart, those written since the last checkpoint (rotated while we were not running).
+    if (this.options.fromStart && this.firstRun) {
+      for (const file of initialFiles(this.roots, true)) await this.enqueue(() => this.adoptRotated(file, 0));
+    } else if (!this.firstRun) {
+      for (const file of initialFiles(this.roots, true)) await this.enqueue(() => this.adoptRotated(file, this.lastCheckpointAt - RESTART_MARGIN_MS));
+    }
+    this.saved.clear(); // what was not claimed now belonged to files gone while we were away
+    const onPath = (p: string): void => {
+      const abs = path.resolve(p);
+      if (this.roots.some((r) => r.accepts(abs))) void this.enqueue(() => this.ensure(abs, true).then(() => this.pollPath(abs)));
+      else if (this.roots.some((r) => r.acceptsRotated(abs))) void this.enqueue(() => this.adoptRotated(abs, 0).then(() => this.pollAll()));
+      else this.schedulePollAll();
+    };
+    for (const depth of new Set(this.roots.map((r) => r.depth))) {
+      const w = chokidarWatch(this.roots.filter((r) => r.depth === depth).map((r) => r.watchPath), { ignoreInitial: true, persistent: true, depth });
+      w.on('add', onPath).on('change', onPath).on('unlink', () => this.schedulePollAll());
+      w.on('error', (err) => this.options.warn(`watcher: ${err instanceof Error ? err.message : String(err)}`));
+      this.fsWatchers.push(w);
+    }
+    const every = (ms: number, fn: () => Promise<void>): void => {
+      this.timers.push(setInterval(() => void this.enqueue(fn), ms));
+    };
+    every(this.options.pollMs ?? 1000, () => this.pollAll());
+    every(Math.max(20, Math.floor((this.options.flushMs ?? 200) / 2)), async () => this.flushIdle());
+    every(this.options.checkpointMs ?? 1000, () => this.checkpoint());
+    await new Promise<void>((resolve) => {
+      if (this.options.signal.aborted) resolve();
+      else this.options.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const w of this.fsWatchers) await w.close();
+    await this.enqueue(async () => {
+      await this.pollAll();
+      for (const t of this.tracked.values()) t.parser.flush();
+      this.dirty = true;
+      await this.checkpoint();
+      for (const f of this.tracked.keys()) await f.close();
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch((err: unknown) => this.options.warn(`internal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    return next;
+  }
+
+  private pollTimer: NodeJS.Timeout | undefined;
+  private schedulePollAll(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      void this.enqueue(() => this.pollAll());
+    }, 10);
+  }
+
+  /** Files rotated away while we were not running: drain them from where we stopped. */
+  private async resume(): Promise<void> {
+    const current = new Set(initialFiles(this.roots));
+    for (const [key, saved] of this.saved) {
+      const st = await fs.stat(saved.path).catch(() => undefined);
+      if (st && `${st.dev}:${st.ino}` === key && current.has(saved.path)) continue; // resumed by ensure()
+      const moved = await findRotated(saved);
+      if (!moved) {
+        if (saved.offset > 0) this.options.warn(`${saved.path}: rotated away while incident-analyser was not running and no copy was found; lines after offset ${saved.offset} may be missing`);
+        continue;
+      }
+      const f = await FileFollower.open(moved, this.sink, { saved, fromStart: true, sameContent: true });
+      if (!f) continue;
+      f.detached = true;
+      this.track(f, saved.path, saved.line);
+      this.saved.delete(key);
+      await this.pollFollower(f);
+    }
+  }
+
+  /** Follow `file` if we don't yet. */
+  private async ensure(file: string, fromStart: boolean): Promise<void> {
+    if (this.stopped || this.byPath.has(file)) return;
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st?.isFile()) return;
+    const saved = this.saved.get(`${st.dev}:${st.ino}`);
+    const f = await FileFollower.open(file, this.sink, { saved, fromStart });
+    if (!f) return;
+    this.saved.delete(`${st.dev}:${st.ino}`);
+    this.byPath.set(file, f);
+    this.track(f, file, saved && f.offset === saved.offset ? saved.line : 0);
+    await this.pollFollower(f);
+  }
+
+  /**
+   * A rotated part appeared (or was found at start-up): read it whole unless it is a file we
+   * follow or followed (same inode: a rename of it) or a copy of one (same head: a copy-then-
+   * truncate, whose new part the live file's follower recovers itself).
+   */
+  private async adoptRotated(file: string, modifiedAfter: number): Promise<void> {
+    if (this.stopped) return;
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st?.isFile() || st.mtimeMs < modifiedAfter) return;
+    if (this.isTrackedInode(st.dev, st.ino)) return;
+    // A copy is announced when it is created, before its bytes are in: its head can't be
+    // compared yet. Look again once it has a full head, or has stopped growing.
+    if (st.size < FINGERPRINT_BYTES && Date.now() - st.mtimeMs < 1000) {
+      setTimeout(() => void this.enqueue(() => this.adoptRotated(file, modifiedAfter)), 250).unref();
+      return;
+    }
+    for (const f of this.tracked.keys()) this.remember(f);
+    // inode numbers are reused after a delete: a known inode counts only with its known head
+    const byInode = this.knownInodes.get(`${st.dev}:${st.ino}`);
+    if (byInode && (byInode.fingerprintLength === 0 || (await headMatches(file, byInode)))) return;
+    for (const [length, hashes] of this.knownHeads) {
+      const head = await headHash(file, length);
+      if (head !== undefined && hashes.has(head)) return;
+    }
+    const f = await FileFollower.open(file, this.sink, { fromStart: true });
+    if (!f) return;
+    f.detached = true;
+    this.track(f, file, 0);
+    await this.pollFollower(f);
+  }
+
+  private isTrackedInode(dev: number, ino: number): boolean {
+    for (const f of this.tracked.keys()) if (f.dev === dev && f.ino === ino) return true;
+    return false;
+  }
+
+  private remember(f: FileFollower): void {
+    for (const past of f.pastFingerprints) this.rememberHead(past);
+    const fp = f.fingerprintInfo();
+    this.knownInodes.set(`${f.dev}:${f.ino}`, fp);
+    if (this.knownInodes.size > MAX_KNOWN) {
+      const oldest = this.knownInodes.keys().next().value;
+      if (oldest !== undefined) this.knownInodes.delete(oldest);
+    }
+    this.rememberHead(fp);
+  }
+
+  private rememberHead(fp: { fingerprint: string; fingerprintLength: number }): void {
+    if (fp.fingerprintLength > 0) {
+      const set = this.knownHeads.get(fp.fingerprintLength) ?? new Set<string>();
+      set.add(fp.fingerprint);
+      if (set.size > MAX_KNOWN) {
+        const oldest = set.values().next().value;
+        if (oldest !== undefined) set.delete(oldest);
+      }
+      this.knownHeads.set(fp.fingerprintLength, set);
+    }
+  }
+
+  private track(f: FileFollower, display: string, startLine: number): void {
+    this.remember(f);
+    const parser = new StreamParser({
+      service: serviceFromFileName(path.basename(display)),
+      prefilter: this.matcher.prefilter,
+      clock: () => Date.now(),
+      onEvent: (e) => this.accept(e),
+    });
+    parser.beginFile(display, startLine);
+    this.tracked.set(f, { follower: f, parser, log: [], chars: 0, lastPushAt: Date.now(), flushed: true });
+  }
+
+  private readonly sink: FollowerSink = {
+    text: (f, chunk, start) => {
+      const t = this.tracked.get(f);
+      if (!t) return;
+      t.log.push({ chars: t.chars, bytes: start, text: chunk });
+      t.chars += chunk.length;
+      t.lastPushAt = Date.now();
+      t.flushed = false;
+      t.parser.push(chunk);
+      this.dirty = true;
+      const open = t.parser.openEventStart();
+      // keep only the text from the open event on (it may have to be re-read after a restart)
+      if (!open) t.log = [];
+      else while (t.log.length > 1 && (t.log[1]?.chars ?? Infinity) <= open.chars) t.log.shift();
+    },
+    restart: (f, reason) => {
+      const t = this.tracked.get(f);
+      if (!t) return;
+      this.options.warn(`${f.path}: ${reason}; reading it from the start`);
+      t.parser.endFile();
+      t.parser.beginFile(f.path, 0);
+      t.log = [];
+      t.chars = 0;
+      this.dirty = true;
+    },
+    warn: (m) => this.options.warn(m),
+  };
+
+  private accept(event: LogEvent): void {
+    this.stats.events++;
+    for (const m of this.matcher.matchEvent(event)) {
+      this.stats.matches++;
+      this.correlator.add(m);
+      if (this.options.trace) this.trace.push({ rule: m.rule, file: event.file, line: event.line, text: event.raw });
+    }
+  }
+
+  private async pollPath(file: string): Promise<void> {
+    const f = this.byPath.get(file);
+    if (f) await this.pollFollower(f);
+  }
+
+  private async pollAll(): Promise<void> {
+    for (const f of [...this.tracked.keys()]) await this.pollFollower(f);
+    this.correlator.tick();
+  }
+
+  private async pollFollower(f: FileFollower): Promise<void> {
+    const outcome = await f.poll().catch((err: unknown) => {
+      this.options.warn(`${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+      return 'ok' as const;
+    });
+    if (outcome === 'moved') {
+      // the path names another file now (or none): keep draining this one, follow the new one
+      if (this.byPath.get(f.path) === f) this.byPath.delete(f.path);
+      await this.ensure(f.path, true);
+    }
+    const t = this.tracked.get(f);
+    if (f.detached && t && Date.now() - f.lastDataAt > 2000) {
+      this.remember(f);
+      await f.close();
+      const { offset, line } = resumePoint(t);
+      this.retired.set(`${f.dev}:${f.ino}`, { position: f.position(offset, line, ''), at: Date.now() });
+      t.parser.endFile();
+      this.tracked.delete(f);
+      this.dirty = true;
+    }
+  }
+
+  private async flushIdle(): Promise<void> {
+    const now = Date.now();
+    const quiet = this.options.flushMs ?? 200;
+    for (const t of this.tracked.values()) {
+      if (!t.flushed && now - t.lastPushAt >= quiet) {
+        t.parser.flush();
+        t.log = [];
+        t.flushed = true;
+      }
+    }
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const positions: SavedPosition[] = [];
+    const now = Date.now();
+    for (const [key, r] of this.retired) {
+      if (now - r.at > RETIRED_MS) this.retired.delete(key);
+      else positions.push(r.position);
+    }
+    for (const t of this.tracked.values()) {
+      const { offset, line } = resumePoint(t);
+      positions.push(t.follower.position(offset, line, await t.follower.tailHashAt(offset)));
+    }
+    const changed = this.correlator.takeChanged();
+    const ids = new Set(changed.map((i) => i.id));
+    const current = linkRootCauses(this.correlator.current(), this.options.rules, new Set());
+    for (const inc of current) if (inc.links.length > 0 && !ids.has(inc.id)) changed.push(inc);
+    for (const inc of changed) {
+      const live = current.find((c) => c.id === inc.id);
+      if (live) inc.links = live.links;
+    }
+    this.lastCheckpointAt = Date.now();
+    for (const f of this.tracked.keys()) this.remember(f);
+    const knownHeads = [...this.knownHeads].flatMap(([length, set]) => [...set].slice(-KEEP_HEADS).map((fingerprint) => ({ fingerprint, fingerprintLength: length })));
+    const state: SavedState = { correlator: this.correlator.snapshot(), checkpointAt: this.lastCheckpointAt, knownHeads };
+    this.options.store.saveCheckpoint({
+      positions,
+      state: { key: STATE_KEY, value: state },
+      incidents: changed,
+      trace: this.trace,
+    });
+    this.trace = [];
+    await this.options.onCheckpoint?.(changed);
+  }
+}
+
+/** Where to resume a file: the start of the event still open, or everything delivered. */
+function resumePoint(t: Tracked): { offset: number; line: number } {
+  const open = t.parser.openEventStart();
+  if (!open) return { offset: t.follower.offset, line: t.parser.lineNumber };
+  for (const e of t.log) {
+    if (open.chars >= e.chars && open.chars < e.chars + e.text.length) {
+      return { offset: e.bytes + Buffer.byteLength(e.text.slice(0, open.chars - e.chars)), line: open.line };
+    }
+  }
+  return { offset: t.follower.offset, line: t.parser.lineNumber };
+}
+
+/** A saved file that is no longer at its path: find it renamed (same inode) or copied (same head). */
+async function findRotated(saved: SavedPosition): Promise<string | undefined> {
+  const dir = path.dirname(saved.path);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (st?.isFile() && st.ino === saved.ino && st.dev === saved.dev) return file;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (file !== saved.path && !name.endsWith('.gz') && (await headMatches(file, saved))) return file;
+  }
+  return undefined;
+}
+
+interface SavedState {
+  correlator: LiveState;
+  /** Wall-clock ms of the checkpoint: files modified after it may hold lines we never read. */
+  checkpointAt: number;
+  /** Fingerprints of content already read (rotated copies starting so are not new). */
+  knownHeads?: Array<{ fingerprint: string; fingerprintLength: number }>;
+}
+
+function isSavedState(v: unknown): v is SavedState {
+  if (typeof v !== 'object' || v === null || !('correlator' in v) || !('checkpointAt' in v)) return false;
+  const c = v.correlator;
+  return typeof c === 'object' && c !== null && 'version' in c && c.version === 1 && 'groups' in c && Array.isArray(c.groups);
+}

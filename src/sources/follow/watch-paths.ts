@@ -1,0 +1,91 @@
+// Which files watch mode follows: the files, folders and globs the user named, now and as they
+// appear. chokidar (inotify) tells us when something changes; this decides what counts. Only
+// live files are followed: rotated parts (`app.log.1`, `app__2026-02-10_00-00-00.log.gz`) are
+// read only to recover lines a rotation moved out from under us.
+import fs from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { rotationOf } from '../discover.js';
+
+const LOG_NAME = /\.(log|txt|out|err|jsonl|ndjson)$/i;
+
+export interface WatchRoot {
+  /** What chokidar watches, and how deep below it. */
+  watchPath: string;
+  depth: number;
+  /** Does this root want the file at `abs`? */
+  accepts(abs: string): boolean;
+  /** Is `abs` a rotated part of a file this root wants (`app.log.1`, `app__2026-….log`)? */
+  acceptsRotated(abs: string): boolean;
+}
+
+export function isLiveLogName(name: string): boolean {
+  return LOG_NAME.test(name) && rotationOf(name).rank === Number.POSITIVE_INFINITY;
+}
+
+function isRotated(abs: string): boolean {
+  return rotationOf(path.basename(abs)).rank !== Number.POSITIVE_INFINITY;
+}
+
+/** The live file a rotated part belongs to. */
+export function liveFileOf(abs: string): string {
+  return path.join(path.dirname(abs), rotationOf(path.basename(abs)).live);
+}
+
+/** Turn one user path (file, folder, glob, or a path that does not exist yet) into a root. */
+export function watchRoot(given: string, cwd = process.cwd()): WatchRoot {
+  const abs = path.resolve(cwd, given);
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  if (st?.isDirectory()) {
+    const inside = (f: string): boolean => f.startsWith(abs + path.sep);
+    return {
+      watchPath: abs,
+      depth: 20,
+      accepts: (f) => inside(f) && isLiveLogName(path.basename(f)),
+      acceptsRotated: (f) => inside(f) && isRotated(f) && isLiveLogName(path.basename(liveFileOf(f))),
+    };
+  }
+  if (!st && picomatch.scan(given).isGlob) {
+    const { base } = picomatch.scan(given);
+    const baseAbs = path.resolve(cwd, base || '.');
+    const match = picomatch(path.resolve(cwd, given), { dot: true });
+    return {
+      watchPath: baseAbs,
+      depth: 20,
+      accepts: (f) => match(f) && !isRotated(f),
+      acceptsRotated: (f) => isRotated(f) && match(liveFileOf(f)),
+    };
+  }
+  // a file, or a path that does not exist yet: follow exactly that path when it appears (and
+  // watch its folder, where its rotated parts appear)
+  return {
+    watchPath: path.dirname(abs),
+    depth: 0,
+    accepts: (f) => f === abs,
+    acceptsRotated: (f) => f !== abs && isRotated(f) && liveFileOf(f) === abs,
+  };
+}
+
+/** Files under the roots that exist now (live ones, or with `rotated` their rotated parts). */
+export function initialFiles(roots: WatchRoot[], rotated = false): string[] {
+  const out = new Set<string>();
+  const visit = (p: string, root: WatchRoot, depth: number): void => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      // `depth` counts folders below the root, as chokidar's option does
+      if (depth > root.depth || p.endsWith(`${path.sep}node_modules`)) return;
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(p);
+      } catch {
+        return;
+      }
+      for (const n of names.sort()) visit(path.join(p, n), root, depth + 1);
+    } else if (st.isFile() && (rotated ? root.acceptsRotated(p) : root.accepts(p))) {
+      out.add(p);
+    }
+  };
+  for (const root of roots) visit(root.watchPath, root, 0);
+  return [...out];
+}
