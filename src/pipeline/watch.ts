@@ -196,7 +196,7 @@ export class Watcher {
 
   /** Follow `file` if we don't yet. */
   private async ensure(file: string, fromStart: boolean): Promise<void> {
-    if (this.stopped || this.byPath.has(file)) return;
+    if (this.byPath.has(file)) return;
     const st = await fs.stat(file).catch(() => undefined);
     if (!st?.isFile()) return;
     const saved = this.saved.get(`${st.dev}:${st.ino}`);
@@ -214,7 +214,6 @@ export class Watcher {
    * truncate, whose new part the live file's follower recovers itself).
    */
   private async adoptRotated(file: string, modifiedAfter: number): Promise<void> {
-    if (this.stopped) return;
     const st = await fs.stat(file).catch(() => undefined);
     if (!st?.isFile() || st.mtimeMs < modifiedAfter) return;
     if (this.isTrackedInode(st.dev, st.ino)) return;
@@ -323,7 +322,30 @@ export class Watcher {
 
   private async pollAll(): Promise<void> {
     for (const f of [...this.tracked.keys()]) await this.pollFollower(f);
+    await this.scanRotated();
     this.correlator.tick();
+  }
+
+  private lastRotatedScan = 0;
+
+  /**
+   * Look for rotated parts next to the files we follow, written since the last look. Change
+   * events announce them sooner, but under load inotify queues overflow and events are
+   * coalesced: this scan is what guarantees a rotated file we never read is found.
+   */
+  private async scanRotated(): Promise<void> {
+    const since = this.lastRotatedScan - 2000;
+    this.lastRotatedScan = Date.now();
+    const dirs = new Set([...this.byPath.keys()].map((p) => path.dirname(p)));
+    for (const dir of dirs) {
+      const names = await fs.readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        const file = path.join(dir, name);
+        if (!this.roots.some((r) => r.acceptsRotated(file))) continue;
+        const st = await fs.stat(file).catch(() => undefined);
+        if (st && st.mtimeMs >= since) await this.adoptRotated(file, 0);
+      }
+    }
   }
 
   private async pollFollower(f: FileFollower): Promise<void> {

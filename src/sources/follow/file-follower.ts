@@ -76,13 +76,12 @@ export class FileFollower {
       return undefined;
     }
     const f = new FileFollower(file, fh, st.dev, st.ino, sink);
-    await f.loadHeadFromFile();
     const saved = options.saved;
     if (saved && options.sameContent && saved.dev !== st.dev) {
       // a copy of the saved file (another inode, same head): resume at the same offset
       const tailOk = st.size >= saved.offset && (await headMatches(file, saved)) && (await tailHashAt(fh, saved.offset)) === saved.tailHash;
       f.offset = tailOk ? saved.offset : 0;
-      await f.loadTailFromFile();
+      await f.loadIdentityFromFile();
       return f;
     }
     if (saved && saved.dev === st.dev && (saved.ino === st.ino || options.sameContent)) {
@@ -91,7 +90,7 @@ export class FileFollower {
 
       if (tailOk) {
         f.offset = saved.offset;
-        await f.loadTailFromFile();
+        await f.loadIdentityFromFile();
         return f;
       }
       // truncated or rewritten while we were not running: the lost part may be in a rotated
@@ -106,7 +105,7 @@ export class FileFollower {
       return f;
     }
     f.offset = options.fromStart ? 0 : await lastLineEnd(fh, st.size);
-    await f.loadTailFromFile();
+    await f.loadIdentityFromFile();
     return f;
   }
 
@@ -151,16 +150,12 @@ export class FileFollower {
       this.sink.restart(this, `truncated while incident-analyser was not running${copy ? `; recovered the rest from ${path.basename(copy)}` : ''}`);
     }
     const st = await this.fh.stat();
-    // unchanged size and mtime: nothing to read or check (most polls of most files)
-    const unchanged = st.size === this.lastSize && st.mtimeMs === this.lastMtime;
-    this.lastSize = st.size;
-    this.lastMtime = st.mtimeMs;
-    if (!unchanged) {
-      if (st.size < this.offset + this.pending.length || (this.offset > 0 && !(await this.tailStillMatches()))) {
-        await this.truncated();
-      }
-      await this.drain();
+    // No shortcut on unchanged size and mtime: mtime ticks coarsely (a jiffy), and a file
+    // truncated and rewritten to the same size within one tick must still be caught.
+    if (st.size < this.offset + this.pending.length || (this.offset > 0 && !(await this.tailStillMatches()))) {
+      await this.truncated();
     }
+    await this.drain();
     if (!this.detached) {
       const now = await fs.stat(this.path).catch(() => undefined);
       if (!now || now.ino !== this.ino || now.dev !== this.dev) {
@@ -184,8 +179,6 @@ export class FileFollower {
     await this.fh.close().catch(() => undefined);
   }
 
-  private lastSize = -1;
-  private lastMtime = -1;
   /**
    * The first bytes and the bytes before `offset`, as we READ them. Hashing what was read, not
    * re-reading the file, matters: a file truncated and rewritten between our read and a re-read
@@ -199,12 +192,15 @@ export class FileFollower {
     return (await tailHashAt(this.fh, this.offset)) === sha1(this.tail);
   }
 
-  private async loadHeadFromFile(): Promise<void> {
+  /**
+   * Starting mid-file (a resumed or end-of-file start), the head and tail can only come from the
+   * file. Starting at 0 they are built from the bytes as they are read: a file rotated between
+   * this open and the first read must not lend its identity to the bytes read after it.
+   */
+  private async loadIdentityFromFile(): Promise<void> {
+    if (this.offset === 0) return;
     this.head = await readRange(this.fh, 0, FINGERPRINT_BYTES);
     this.setFingerprint();
-  }
-
-  private async loadTailFromFile(): Promise<void> {
     const start = Math.max(0, this.offset - TAIL_HASH_BYTES);
     this.tail = await readRange(this.fh, start, this.offset - start);
   }
