@@ -14,7 +14,15 @@ import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonIncident } from '../sinks/json.js';
 import { writeReports } from '../sinks/markdown-report.js';
 import { openStore } from '../store/store.js';
+import { discoverPm2 } from '../sources/pm2-discovery.js';
 import { collect, makeOutput, UsageError, VERSION } from './common.js';
+import { InvalidArgumentError } from 'commander';
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
+  return n;
+}
 
 interface WatchFlags {
   db?: string;
@@ -26,6 +34,8 @@ interface WatchFlags {
   trace?: boolean;
   pollInterval: string;
   checkpointInterval: string;
+  pm2?: string | boolean;
+  psInterval?: number;
 }
 
 export function defaultStatePath(): string {
@@ -60,14 +70,23 @@ export function registerWatch(program: Command): void {
     .option('--rules <dir>', 'extra rule folder or file (repeatable)', collect, [])
     .option('-o, --out <dir>', 'keep Markdown reports here, rewritten when an incident changes')
     .addOption(new Option('-f, --format <format>', 'console output: one line per change, or JSON lines').choices(['text', 'json']).default('text'))
+    .option('--pm2 [home]', "follow PM2's logs: pm2.log and every app's out/error files ($PM2_HOME or ~/.pm2 by default)")
+    .option('--ps-interval <seconds>', 'read the process table this often and report duplicate dev servers and watchers', parsePositive)
     .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
     .option('-q, --quiet', 'no warnings on stderr')
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
     .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
     .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp())
-    .action(async (paths: string[], flags: WatchFlags) => {
-      if (paths.length === 0) throw new UsageError('watch needs at least one path (or --pm2)');
+    .action(async (given: string[], flags: WatchFlags) => {
+      let paths = given;
       const out = makeOutput(flags.quiet === true);
+      if (flags.pm2) {
+        const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined });
+        for (const note of found.notes) out.warn(`pm2: ${note}`);
+        if (!found.exists) out.warn(`pm2: ${found.home} does not exist yet; waiting for it`);
+        paths = [...paths, ...found.files, found.logDir];
+      }
+      if (paths.length === 0 && !flags.psInterval) throw new UsageError('watch needs at least one path, --pm2 or --ps-interval');
       const rules = loadRules({ extra: flags.rules });
       const dbPath = flags.db ?? defaultStatePath();
       if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
@@ -84,6 +103,7 @@ export function registerWatch(program: Command): void {
         fromStart: flags.fromStart === true,
         trace: flags.trace === true,
         pollMs: Number(flags.pollInterval),
+        psIntervalMs: flags.psInterval !== undefined ? flags.psInterval * 1000 : undefined,
         checkpointMs: Number(flags.checkpointInterval),
         warn: (m) => out.warn(m),
         signal: controller.signal,
@@ -102,7 +122,10 @@ export function registerWatch(program: Command): void {
             }
           : undefined,
       });
-      if (!flags.quiet) process.stderr.write(`incident-analyser: watching ${paths.join(', ')} (state in ${dbPath}); Ctrl-C to stop\n`);
+      if (!flags.quiet) {
+        const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
+        process.stderr.write(`incident-analyser: watching ${what || 'the process table'} (state in ${dbPath}); Ctrl-C to stop\n`);
+      }
       try {
         await watcher.run();
       } finally {

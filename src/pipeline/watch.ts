@@ -14,7 +14,8 @@ import { StreamParser } from '../parse/stream-parser.js';
 import { serviceFromFileName } from '../sources/discover.js';
 import { FileFollower, type FollowerSink } from '../sources/follow/file-follower.js';
 import { FINGERPRINT_BYTES, headHash, headMatches } from '../sources/follow/identity.js';
-import { initialFiles, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
+import { initialFiles, liveFileOf, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
+import { Pm2Timeline } from './pm2-timeline.js';
 
 /** Identities remembered after their follower closed, so a rotated copy of a read file is recognised. */
 const MAX_KNOWN = 10_000;
@@ -24,8 +25,12 @@ const RETIRED_MS = 15 * 60_000;
 const RESTART_MARGIN_MS = 60_000;
 /** Fingerprints carried across restarts (per head length). */
 const KEEP_HEADS = 1000;
+/** Full rescan of the roots every this many polls. */
+const RESCAN_EVERY = 5;
 import type { Store, TraceRow } from '../store/store.js';
+import { processEvents, readProcessTable } from '../sources/process-table.js';
 import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 
 const STATE_KEY = 'live-correlator';
 
@@ -43,6 +48,10 @@ export interface WatchOptions {
   checkpointMs?: number;
   /** Record every matched event in the store (exactly-once tests). */
   trace?: boolean;
+  /** Read the process table this often (ms) for duplicate processes; off when undefined. */
+  psIntervalMs?: number;
+  /** Where the process table is read (tests point it elsewhere). */
+  procRoot?: string;
   /** Extra events to feed each tick (process table snapshots). */
   onIncident: (incident: Incident, change: IncidentChange) => void;
   /** Called after each checkpoint with every incident changed since the last one. */
@@ -86,9 +95,12 @@ export class Watcher {
   private readonly retired = new Map<string, { position: SavedPosition; at: number }>();
   private firstRun = true;
   private readonly fsWatchers: FSWatcher[] = [];
+  private readonly watcherDepth = new Map<FSWatcher, number>();
+  private readonly watchedRoots = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   readonly stats = { lines: 0, events: 0, matches: 0 };
+  private readonly pm2 = new Pm2Timeline();
 
   constructor(private readonly options: WatchOptions) {
     this.matcher = new Matcher(options.rules);
@@ -127,7 +139,10 @@ export class Watcher {
       else this.schedulePollAll();
     };
     for (const depth of new Set(this.roots.map((r) => r.depth))) {
-      const w = chokidarWatch(this.roots.filter((r) => r.depth === depth).map((r) => r.watchPath), { ignoreInitial: true, persistent: true, depth });
+      const existing = this.roots.filter((r) => r.depth === depth && existsSync(r.watchPath)).map((r) => r.watchPath);
+      for (const p of existing) this.watchedRoots.add(p);
+      const w = chokidarWatch(existing, { ignoreInitial: true, persistent: true, depth });
+      this.watcherDepth.set(w, depth);
       w.on('add', onPath).on('change', onPath).on('unlink', () => this.schedulePollAll());
       w.on('error', (err) => this.options.warn(`watcher: ${err instanceof Error ? err.message : String(err)}`));
       this.fsWatchers.push(w);
@@ -138,6 +153,10 @@ export class Watcher {
     every(this.options.pollMs ?? 1000, () => this.pollAll());
     every(Math.max(20, Math.floor((this.options.flushMs ?? 200) / 2)), async () => this.flushIdle());
     every(this.options.checkpointMs ?? 1000, () => this.checkpoint());
+    if (this.options.psIntervalMs) {
+      await this.enqueue(async () => this.scanProcesses());
+      every(this.options.psIntervalMs, async () => this.scanProcesses());
+    }
     await new Promise<void>((resolve) => {
       if (this.options.signal.aborted) resolve();
       else this.options.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -268,11 +287,18 @@ export class Watcher {
 
   private track(f: FileFollower, display: string, startLine: number): void {
     this.remember(f);
+    const live = path.basename(liveFileOf(display));
+    const pm2Daemon = live === 'pm2.log';
     const parser = new StreamParser({
-      service: serviceFromFileName(path.basename(display)),
+      service: serviceFromFileName(live),
       prefilter: this.matcher.prefilter,
+      // PM2's daemon log names apps only on some lines: the timeline fills in the rest
+      everyEvent: pm2Daemon,
       clock: () => Date.now(),
-      onEvent: (e) => this.accept(e),
+      onEvent: (e) => {
+        if (pm2Daemon) this.pm2.note(e);
+        this.accept(e);
+      },
     });
     parser.beginFile(display, startLine);
     this.tracked.set(f, { follower: f, parser, log: [], chars: 0, lastPushAt: Date.now(), flushed: true });
@@ -320,10 +346,27 @@ export class Watcher {
     if (f) await this.pollFollower(f);
   }
 
+  private polls = 0;
+
   private async pollAll(): Promise<void> {
     for (const f of [...this.tracked.keys()]) await this.pollFollower(f);
     await this.scanRotated();
+    // Every few polls, look for new files the change events did not announce: a path that did
+    // not exist yet (its folder was created later), or events lost under load.
+    if (++this.polls % RESCAN_EVERY === 0) {
+      for (const file of initialFiles(this.roots)) if (!this.byPath.has(file)) await this.ensure(file, true);
+      this.watchNewRoots();
+    }
     this.correlator.tick();
+  }
+
+  /** Roots whose folder did not exist when we started get their change events once it does. */
+  private watchNewRoots(): void {
+    for (const root of this.roots) {
+      if (this.watchedRoots.has(root.watchPath) || !existsSync(root.watchPath)) continue;
+      this.watchedRoots.add(root.watchPath);
+      this.fsWatchers.find((w) => this.watcherDepth.get(w) === root.depth)?.add(root.watchPath);
+    }
   }
 
   private lastRotatedScan = 0;
@@ -368,6 +411,24 @@ export class Watcher {
       this.tracked.delete(f);
       this.dirty = true;
     }
+  }
+
+  /** Processes seen by an earlier scan (pid + start time): each live process counts once. */
+  private readonly seenProcesses = new Set<string>();
+
+  private scanProcesses(): void {
+    const rows = readProcessTable(this.options.procRoot);
+    const now = Date.now();
+    const live = new Set<string>();
+    for (const event of processEvents(rows, now)) {
+      const key = `${event.pid ?? ''}:${event.fields?.start ?? ''}`;
+      live.add(key);
+      if (this.seenProcesses.has(key)) continue;
+      this.seenProcesses.add(key);
+      this.accept(event);
+    }
+    for (const key of this.seenProcesses) if (!live.has(key)) this.seenProcesses.delete(key);
+    this.dirty = true;
   }
 
   private async flushIdle(): Promise<void> {

@@ -36,7 +36,8 @@ export function liveFileOf(abs: string): string {
 export function watchRoot(given: string, cwd = process.cwd()): WatchRoot {
   const abs = path.resolve(cwd, given);
   const st = fs.statSync(abs, { throwIfNoEntry: false });
-  if (st?.isDirectory()) {
+  // a path that does not exist yet is a folder unless its name looks like a log file
+  if (st?.isDirectory() || (!st && !picomatch.scan(given).isGlob && !LOG_NAME.test(path.basename(abs)))) {
     const inside = (f: string): boolean => f.startsWith(abs + path.sep);
     return {
       watchPath: abs,
