@@ -214,10 +214,19 @@ export class Watcher {
   }
 
   /** Follow `file` if we don't yet. */
+  /** Paths already warned about (not a regular file), so the warning comes once. */
+  private readonly notFiles = new Set<string>();
+
   private async ensure(file: string, fromStart: boolean): Promise<void> {
     if (this.byPath.has(file)) return;
     const st = await fs.stat(file).catch(() => undefined);
-    if (!st?.isFile()) return;
+    if (st && !st.isFile()) {
+      if (!this.notFiles.has(file)) this.options.warn(`${file}: not a regular file (${st.isDirectory() ? 'a directory' : 'a special file'}); skipped until it is one`);
+      this.notFiles.add(file);
+      return;
+    }
+    if (!st) return;
+    this.notFiles.delete(file);
     const saved = this.saved.get(`${st.dev}:${st.ino}`);
     const f = await FileFollower.open(file, this.sink, { saved, fromStart });
     if (!f) return;

@@ -127,6 +127,29 @@ examples: { match: ['BOOM happened'], no_match: ['boom'] }
     expect(await exited(w.child)).toBe(0);
   }, 20_000);
 
+  it('survives a 50 MB line, a 100k-line burst and a file replaced by a directory, and says so', async () => {
+    const file = path.join(dir, 'api-error.log');
+    fs.writeFileSync(file, '');
+    const w = startWatch('.', '--poll-interval', '200');
+    await until(() => w.stderr().includes('watching'), 5000);
+    await sleep(300);
+    fs.appendFileSync(file, `${'z'.repeat(50 * 1024 * 1024)}\n${eaddrinuse()}`);
+    expect(await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use'), 10_000)).toBe(true);
+    expect(w.stderr()).toMatch(/api-error\.log: a line longer than 64 KiB was cut/);
+    const burst = Array.from({ length: 100_000 }, (_, i) => (i % 25_000 === 0 ? eaddrinuse().replace(':::3000', `:::${4000 + i}`) : `GET /p${i} 200\n`)).join('');
+    fs.appendFileSync(file, burst);
+    expect(await until(() => w.lines.filter((l) => l.incident.rule === 'port-in-use').length === 5, 10_000)).toBe(true);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    expect(await until(() => /api-error\.log: not a regular file \(a directory\)/.test(w.stderr()), 10_000)).toBe(true);
+    fs.rmdirSync(file);
+    fs.writeFileSync(file, eaddrinuse().replace(':::3000', ':::9999'));
+    expect(await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use' && JSON.stringify(l).includes('9999')), 10_000)).toBe(true);
+    expect(w.child.exitCode).toBeNull();
+    w.child.kill('SIGINT');
+    expect(await exited(w.child)).toBe(0);
+  }, 40_000);
+
   it('--ps-interval reports the same watcher command running several times', async () => {
     const marker = `ia-dup-${process.pid}-${Date.now()}.ts`;
     for (let i = 0; i < 3; i++) {
