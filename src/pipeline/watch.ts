@@ -13,18 +13,15 @@ import { linkRootCauses } from '../correlate/root-cause.js';
 import { StreamParser } from '../parse/stream-parser.js';
 import { serviceFromFileName } from '../sources/discover.js';
 import { FileFollower, type FollowerSink } from '../sources/follow/file-follower.js';
-import { FINGERPRINT_BYTES, headHash, headMatches } from '../sources/follow/identity.js';
+import { FINGERPRINT_BYTES, headMatches } from '../sources/follow/identity.js';
+import { KnownContent } from '../sources/follow/known-content.js';
 import { initialFiles, liveFileOf, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
 import { Pm2Timeline } from './pm2-timeline.js';
 
-/** Identities remembered after their follower closed, so a rotated copy of a read file is recognised. */
-const MAX_KNOWN = 10_000;
 /** How long a finished file's position is kept, so a restart recognises its rotated copies. */
 const RETIRED_MS = 15 * 60_000;
 /** Rotated files written this long before the last checkpoint are still checked after a restart. */
 const RESTART_MARGIN_MS = 60_000;
-/** Fingerprints carried across restarts (per head length). */
-const KEEP_HEADS = 1000;
 /** Full rescan of the roots every this many polls. */
 const RESCAN_EVERY = 5;
 import type { Store, TraceRow } from '../store/store.js';
@@ -86,10 +83,7 @@ export class Watcher {
   private trace: TraceRow[] = [];
   private dirty = false;
   private saved = new Map<string, SavedPosition>();
-  /** dev:ino of every file followed, and the fingerprints of their content. */
-  private readonly knownInodes = new Map<string, { fingerprint: string; fingerprintLength: number }>();
-  /** Fingerprints of content read, by how many head bytes were hashed. */
-  private readonly knownHeads = new Map<number, Set<string>>();
+  private readonly known = new KnownContent();
   private lastCheckpointAt = 0;
   /** Files read to their end and closed: kept in checkpoints so a restart knows them. */
   private readonly retired = new Map<string, { position: SavedPosition; at: number }>();
@@ -108,7 +102,7 @@ export class Watcher {
     const saved = isSavedState(state) ? state : undefined;
     this.correlator = new LiveCorrelator(options.rules, options.onIncident, saved?.correlator);
     this.lastCheckpointAt = saved?.checkpointAt ?? 0;
-    for (const head of saved?.knownHeads ?? []) this.rememberHead(head);
+    for (const head of saved?.knownHeads ?? []) this.known.rememberHead(head);
     this.roots = options.paths.map((p) => watchRoot(p));
   }
 
@@ -119,8 +113,7 @@ export class Watcher {
     for (const p of positions) {
       this.saved.set(`${p.dev}:${p.ino}`, p);
       // content we read before: its copies are not new files
-      this.rememberHead(p);
-      this.knownInodes.set(`${p.dev}:${p.ino}`, p);
+      this.known.rememberFile(p.dev, p.ino, p);
     }
     await this.enqueue(() => this.resume());
     for (const file of initialFiles(this.roots)) await this.enqueue(() => this.ensure(file, this.options.fromStart || !this.firstRun));
@@ -252,13 +245,7 @@ export class Watcher {
       return;
     }
     for (const f of this.tracked.keys()) this.remember(f);
-    // inode numbers are reused after a delete: a known inode counts only with its known head
-    const byInode = this.knownInodes.get(`${st.dev}:${st.ino}`);
-    if (byInode && (byInode.fingerprintLength === 0 || (await headMatches(file, byInode)))) return;
-    for (const [length, hashes] of this.knownHeads) {
-      const head = await headHash(file, length);
-      if (head !== undefined && hashes.has(head)) return;
-    }
+    if (await this.known.isKnown(file, st.dev, st.ino)) return;
     const f = await FileFollower.open(file, this.sink, { fromStart: true });
     if (!f) return;
     f.detached = true;
@@ -272,26 +259,8 @@ export class Watcher {
   }
 
   private remember(f: FileFollower): void {
-    for (const past of f.pastFingerprints) this.rememberHead(past);
-    const fp = f.fingerprintInfo();
-    this.knownInodes.set(`${f.dev}:${f.ino}`, fp);
-    if (this.knownInodes.size > MAX_KNOWN) {
-      const oldest = this.knownInodes.keys().next().value;
-      if (oldest !== undefined) this.knownInodes.delete(oldest);
-    }
-    this.rememberHead(fp);
-  }
-
-  private rememberHead(fp: { fingerprint: string; fingerprintLength: number }): void {
-    if (fp.fingerprintLength > 0) {
-      const set = this.knownHeads.get(fp.fingerprintLength) ?? new Set<string>();
-      set.add(fp.fingerprint);
-      if (set.size > MAX_KNOWN) {
-        const oldest = set.values().next().value;
-        if (oldest !== undefined) set.delete(oldest);
-      }
-      this.knownHeads.set(fp.fingerprintLength, set);
-    }
+    for (const past of f.pastFingerprints) this.known.rememberHead(past);
+    this.known.rememberFile(f.dev, f.ino, f.fingerprintInfo());
   }
 
   private track(f: FileFollower, display: string, startLine: number): void {
@@ -475,7 +444,7 @@ export class Watcher {
     }
     this.lastCheckpointAt = Date.now();
     for (const f of this.tracked.keys()) this.remember(f);
-    const knownHeads = [...this.knownHeads].flatMap(([length, set]) => [...set].slice(-KEEP_HEADS).map((fingerprint) => ({ fingerprint, fingerprintLength: length })));
+    const knownHeads = this.known.recentHeads().map((h) => ({ fingerprint: h.hash, fingerprintLength: h.length }));
     const state: SavedState = { correlator: this.correlator.snapshot(), checkpointAt: this.lastCheckpointAt, knownHeads };
     this.options.store.saveCheckpoint({
       positions,
