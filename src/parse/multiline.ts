@@ -30,9 +30,10 @@ export class ContinuationTracker {
     if (at >= end) return true; // blank line: stays with the event before it
     const c = s.charCodeAt(at);
     if (c === 32 || c === 9) {
-      // Next.js indents its own status lines (` ⨯ [Error: …`, ` ⚠ Port …`, `   ▲ Next.js 15`):
-      // each starts an event, or back-to-back errors would merge into one
-      if (startsWithNextGlyph(s, at, end)) {
+      // Next.js indents its own status lines (` ⨯ [Error: …`, ` ⚠ Port …`, `   ▲ Next.js 15`)
+      // and request lines (` GET /api 200 in 5ms`): each starts an event, or back-to-back errors
+      // would merge into one
+      if (startsWithNextGlyph(s, at, end) || startsWithRequestLine(s, at, end)) {
         this.state = State.Normal;
         return false;
       }
@@ -122,6 +123,18 @@ function startsWithNextGlyph(s: string, at: number, end: number): boolean {
   while (i < end && i - at < 4 && s.charCodeAt(i) === 32) i++;
   const c = s.charCodeAt(i);
   return (c === 0x2a2f || c === 0x26a0 || c === 0x2713 || c === 0x25cb || c === 0x25b2) && s.charCodeAt(i + 1) === 32;
+}
+
+const METHODS = ['GET ', 'POST ', 'PUT ', 'DELETE ', 'PATCH ', 'HEAD ', 'OPTIONS '];
+
+/** ` GET /path` after up to 4 spaces (Next.js request log). */
+function startsWithRequestLine(s: string, at: number, end: number): boolean {
+  let i = at;
+  while (i < end && i - at < 4 && s.charCodeAt(i) === 32) i++;
+  const c = s.charCodeAt(i);
+  if (c < 65 || c > 90) return false;
+  for (const m of METHODS) if (s.startsWith(m, i) && s.charCodeAt(i + m.length) === 47 /* / */) return true;
+  return false;
 }
 
 function isCaretLine(s: string, at: number, end: number): boolean {

@@ -250,8 +250,9 @@ export class StreamParser {
     // positions die with the chunk: resolve the pending timestamp, carry the open event's text
     this.resolvePending(chunk);
     if (this.evOpen) {
+      // the event goes on in the next chunk: keep its text so far, continue at that chunk's start
       this.evCarry += chunk.slice(this.evStart);
-      this.evStart = chunk.length;
+      this.evStart = 0;
     }
     this.charsBefore += chunk.length;
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnippet } from '../../src/match/examples.js';
+import { StreamParser } from '../../src/parse/stream-parser.js';
+import type { LogEvent } from '../../src/model.js';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
 
@@ -92,6 +94,34 @@ describe('event joining', () => {
     expect(ev?.pid).toBe(4134);
     expect(ev?.time).toBe(1770568801000);
     expect(ev?.text).toBe('send failed\nError: Cannot call "send" once a close message has been sent.\n    at f (a.js:1:1)');
+  });
+
+  it('gives the same events wherever a chunk boundary falls', () => {
+    const text = lines(
+      '2026-02-08T16:40:01: GET / 200 in 3ms',
+      'ERROR:    Exception in ASGI application',
+      'Traceback (most recent call last):',
+      '  File "/x/starlette/websockets.py", line 70, in send',
+      'RuntimeError: Cannot call "send" once a close message has been sent.',
+      " ⨯ [Error: ENOENT: no such file or directory, open '/app/.next/server/app/page.js'] {",
+      '  errno: -2,',
+      '}',
+      ' GET /api/health 500 in 12ms',
+      'done',
+    );
+    const whole = parseSnippet(text).map((e) => [e.line, e.lineCount, e.text]);
+    expect(whole.map(([line, count]) => [line, count])).toEqual([[1, 1], [2, 4], [6, 3], [9, 1], [10, 1]]);
+    const parts = text.split(/(?<=\n)/);
+    for (let cut = 1; cut < parts.length; cut++) {
+      const events: LogEvent[] = [];
+      const parser = new StreamParser({ service: 'x', prefilter: { scanner: undefined, everyEvent: true }, onEvent: (e) => events.push(e) });
+      parser.beginFile('f');
+      parser.push(parts.slice(0, cut).join(''));
+      parser.push(parts.slice(cut).join(''));
+      const parsed = parser.endFile();
+      events.push(...parsed.untimed);
+      expect(events.map((e) => [e.line, e.lineCount, e.text]), `cut after line ${cut}`).toEqual(whole);
+    }
   });
 
   it('keeps CRLF files identical to LF files after parsing', () => {
