@@ -4,6 +4,7 @@
 // `rules test` and `rules lint`.
 import type { LogEvent } from '../model.js';
 import { StreamParser } from '../parse/stream-parser.js';
+import { toLatin1 } from '../sources/read-file.js';
 import type { CompiledRule } from './load-rules.js';
 import { Matcher, matchRule, prefilterPasses } from './matcher.js';
 
@@ -27,7 +28,7 @@ export function parseSnippet(text: string, service = 'example', file = '<example
     onEvent: (e) => events.push(e),
   });
   parser.beginFile(file);
-  parser.push(text.endsWith('\n') ? text : `${text}\n`);
+  parser.push(toLatin1(text.endsWith('\n') ? text : `${text}\n`));
   const parsed = parser.endFile();
   for (const e of parsed.untimed) {
     e.time = 0;

@@ -4,6 +4,7 @@ import type { LogEvent, Match } from '../model.js';
 import type { CompiledRule } from './load-rules.js';
 import { prefilterLiterals } from './literals.js';
 import { LiteralScanner } from './literal-scanner.js';
+import { toLatin1 } from '../sources/read-file.js';
 
 export interface Prefilter {
   /** Finds lines holding any rule literal; undefined when no rule has one. */
@@ -12,9 +13,9 @@ export interface Prefilter {
   everyEvent: boolean;
 }
 
-/** Does `text` hold one of the prefilter's literals (or does the prefilter pass everything)? */
+/** Does `text` (a real string, not Latin-1) hold one of the prefilter's literals, or does everything pass? */
 export function prefilterPasses(prefilter: Prefilter, text: string): boolean {
-  return prefilter.everyEvent || (prefilter.scanner?.test(text) ?? false);
+  return prefilter.everyEvent || (prefilter.scanner?.test(toLatin1(text)) ?? false);
 }
 
 export class Matcher {
@@ -30,7 +31,8 @@ export class Matcher {
         else literals.push(...p.literals);
       }
     }
-    const kept = prefilterLiterals(literals);
+    // the parser hands the scanner the file's bytes as Latin-1: search for the literals' bytes
+    const kept = prefilterLiterals(literals).map(toLatin1);
     this.prefilter = { scanner: kept.length > 0 ? new LiteralScanner(kept) : undefined, everyEvent };
   }
 

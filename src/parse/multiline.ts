@@ -117,12 +117,15 @@ function isDigitAt(s: string, i: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** ⨯ ⚠ ✓ ○ ▲ after up to 4 spaces, followed by a space. */
+/** Second and third UTF-8 bytes of ⨯ ⚠ ✓ ○ ▲ (all start with 0xE2). */
+const NEXT_GLYPHS = [0xa8af, 0x9aa0, 0x9c93, 0x978b, 0x96b2];
+
+/** ⨯ ⚠ ✓ ○ ▲ after up to 4 spaces, followed by a space. The text is Latin-1 (bytes). */
 function startsWithNextGlyph(s: string, at: number, end: number): boolean {
   let i = at;
   while (i < end && i - at < 4 && s.charCodeAt(i) === 32) i++;
-  const c = s.charCodeAt(i);
-  return (c === 0x2a2f || c === 0x26a0 || c === 0x2713 || c === 0x25cb || c === 0x25b2) && s.charCodeAt(i + 1) === 32;
+  if (s.charCodeAt(i) !== 0xe2 || s.charCodeAt(i + 3) !== 32) return false;
+  return NEXT_GLYPHS.includes((s.charCodeAt(i + 1) << 8) | s.charCodeAt(i + 2));
 }
 
 const METHODS = ['GET ', 'POST ', 'PUT ', 'DELETE ', 'PATCH ', 'HEAD ', 'OPTIONS '];

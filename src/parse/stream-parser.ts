@@ -4,7 +4,7 @@
 // we remember where the last timestamp was and parse it only when an event needs it.
 import type { LogEvent } from '../model.js';
 import type { Prefilter } from '../match/matcher.js';
-import { MAX_LINE_BYTES } from '../sources/read-file.js';
+import { MAX_LINE_BYTES, fromLatin1 } from '../sources/read-file.js';
 import { buildEvent } from './build-event.js';
 import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
 import { newPrefixScan, scanPrefixes } from './prefix.js';
@@ -93,7 +93,7 @@ export class StreamParser {
     this.tracker.reset();
   }
 
-  /** `chunk` holds complete lines, each ending in `\n`. */
+  /** `chunk` holds complete lines, each ending in `\n`, as Latin-1 (the file's bytes; see read-file.ts). */
   push(chunk: string): void {
     if (!this.firstLineSeen) this.detectPs(chunk);
     if (this.ps) {
@@ -196,7 +196,7 @@ export class StreamParser {
   private closeEvent(chunk: string, endPos: number): void {
     this.evOpen = false;
     if (!this.evHot && !this.everyEvent) return;
-    const raw = this.evCarry + chunk.slice(this.evStart, endPos);
+    const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
     const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
     if (ownTime) {
       this.noteTime(event.time);
@@ -275,7 +275,7 @@ export class StreamParser {
     for (const row of rows) {
       this.lineNo++;
       if (row.trim() === '' || psHeader(row) || (this.lineNo === 1 && this.psTime !== undefined)) continue;
-      const event = psRowEvent(row, layout, {
+      const event = psRowEvent(fromLatin1(row), layout, {
         file: this.file,
         line: this.lineNo,
         service: this.options.service,

@@ -463,7 +463,8 @@ function resumePoint(t: Tracked): { offset: number; line: number } {
   if (!open) return { offset: t.follower.offset, line: t.parser.lineNumber };
   for (const e of t.log) {
     if (open.chars >= e.chars && open.chars < e.chars + e.text.length) {
-      return { offset: e.bytes + Buffer.byteLength(e.text.slice(0, open.chars - e.chars)), line: open.line };
+      // the text is Latin-1 (one char per byte), so a char offset is a byte offset
+      return { offset: e.bytes + (open.chars - e.chars), line: open.line };
     }
   }
   return { offset: t.follower.offset, line: t.parser.lineNumber };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnippet } from '../../src/match/examples.js';
 import { StreamParser } from '../../src/parse/stream-parser.js';
+import { toLatin1 } from '../../src/sources/read-file.js';
 import type { LogEvent } from '../../src/model.js';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
@@ -116,8 +117,8 @@ describe('event joining', () => {
       const events: LogEvent[] = [];
       const parser = new StreamParser({ service: 'x', prefilter: { scanner: undefined, everyEvent: true }, onEvent: (e) => events.push(e) });
       parser.beginFile('f');
-      parser.push(parts.slice(0, cut).join(''));
-      parser.push(parts.slice(cut).join(''));
+      parser.push(toLatin1(parts.slice(0, cut).join('')));
+      parser.push(toLatin1(parts.slice(cut).join('')));
       const parsed = parser.endFile();
       events.push(...parsed.untimed);
       expect(events.map((e) => [e.line, e.lineCount, e.text]), `cut after line ${cut}`).toEqual(whole);

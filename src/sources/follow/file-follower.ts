@@ -22,7 +22,7 @@ const READ_BYTES = 1 << 20;
 const scratch = Buffer.allocUnsafe(READ_BYTES);
 
 export interface FollowerSink {
-  /** Complete lines (each ends with `\n`) read from the file at byte offsets [start, end). */
+  /** Complete lines (each ends with `\n`, as Latin-1: one char per byte) read at byte offsets [start, end). */
   text(follower: FileFollower, chunk: string, start: number, end: number): void;
   /** What follows is a new file at this path (truncated, or replaced): restart line numbers. */
   restart(follower: FileFollower, reason: string): void;
@@ -174,7 +174,7 @@ export class FileFollower {
       const tail = Buffer.concat([this.pending, Buffer.from('\n')]);
       this.offset += this.pending.length;
       this.pending = Buffer.alloc(0);
-      this.sink.text(this, tail.toString('utf8'), start, this.offset);
+      this.sink.text(this, tail.toString('latin1'), start, this.offset);
     }
     await this.fh.close().catch(() => undefined);
   }
@@ -265,7 +265,7 @@ export class FileFollower {
         this.pending = Buffer.alloc(0);
         this.skippingLongLine = true;
         this.sink.warn(`${this.path}: a line longer than ${MAX_LINE_BYTES / 1024} KiB was cut`);
-        this.sink.text(this, `${all.subarray(0, MAX_LINE_BYTES).toString('utf8')}\n`, start, this.offset);
+        this.sink.text(this, `${all.subarray(0, MAX_LINE_BYTES).toString('latin1')}\n`, start, this.offset);
       } else {
         this.pending = Buffer.from(all);
       }
@@ -276,7 +276,7 @@ export class FileFollower {
     const start = this.offset;
     this.offset += complete.length;
     this.noteConsumed(complete);
-    this.sink.text(this, complete.toString('utf8'), start, this.offset);
+    this.sink.text(this, complete.toString('latin1'), start, this.offset);
   }
 
   /** The file shrank or was rewritten: recover the lines moved to a rotated copy, then start over. */
@@ -359,14 +359,14 @@ export class FileFollower {
           carry = Buffer.from(all);
           continue;
         }
-        this.sink.text(this, all.subarray(0, last + 1).toString('utf8'), pos, pos + last + 1);
+        this.sink.text(this, all.subarray(0, last + 1).toString('latin1'), pos, pos + last + 1);
         pos += last + 1;
         carry = Buffer.from(all.subarray(last + 1));
       }
     } catch (err) {
       this.sink.warn(`${file}: reading the rotated copy failed (${err instanceof Error ? err.message : String(err)})`);
     }
-    if (carry.length > 0) this.sink.text(this, `${carry.toString('utf8')}\n`, pos, pos + carry.length);
+    if (carry.length > 0) this.sink.text(this, `${carry.toString('latin1')}\n`, pos, pos + carry.length);
   }
 }
 
