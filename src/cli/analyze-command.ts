@@ -5,9 +5,7 @@ import { severityRank, type AnalysisResult, type Severity } from '../model.js';
 import { loadRules } from '../match/load-rules.js';
 import { analyze } from '../pipeline/analyze.js';
 import { toJsonDocument } from '../sinks/json.js';
-import { renderReports, writeReports } from '../sinks/markdown-report.js';
 import { renderText } from '../sinks/console-text.js';
-import { openStore } from '../store/store.js';
 import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
 
 interface AnalyzeFlags {
@@ -46,6 +44,7 @@ export function registerAnalyze(program: Command): void {
         onWarning: (m) => out.warn(m),
       });
       if (flags.db) {
+        const { openStore } = await import('../store/store.js');
         const store = openStore(flags.db);
         try {
           store.saveAnalysis(result, { command: 'analyze', paths, startedAt });
@@ -54,11 +53,12 @@ export function registerAnalyze(program: Command): void {
         }
       }
       if (flags.out) {
+        const { writeReports } = await import('../sinks/markdown-report.js');
         const written = await writeReports(result, flags.out, { tool: { name: 'incident-analyser', version: VERSION } });
         if (!flags.quiet) process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${path.join(flags.out, 'summary.md')} and ${path.join(flags.out, 'incidents')}/\n`);
       }
       const explicitFormat = command.getOptionValueSource('format') === 'cli';
-      writeStdout(result, flags.format, flags.quiet === true && !(explicitFormat && flags.format === 'json'));
+      await writeStdout(result, flags.format, flags.quiet === true && !(explicitFormat && flags.format === 'json'));
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);
         if (result.incidents.some((i) => severityRank(i.severity) >= bar)) process.exitCode = 1;
@@ -66,13 +66,14 @@ export function registerAnalyze(program: Command): void {
     });
 }
 
-function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean): void {
+async function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean): Promise<void> {
   if (silent) return;
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
   } else if (format === 'text') {
     process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
   } else {
+    const { renderReports } = await import('../sinks/markdown-report.js');
     process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
   }
 }

@@ -3,9 +3,7 @@ import { Option, type Command } from 'commander';
 import type { Incident, Severity } from '../model.js';
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
-import { renderReports, writeReports } from '../sinks/markdown-report.js';
 import { renderText } from '../sinks/console-text.js';
-import { openStore } from '../store/store.js';
 import { parseSeverity, parseTimeArg, VERSION } from './common.js';
 
 interface ListFlags {
@@ -19,7 +17,8 @@ interface ListFlags {
   out?: string;
 }
 
-function readIncidents(flags: ListFlags): Incident[] {
+async function readIncidents(flags: ListFlags): Promise<Incident[]> {
+  const { openStore } = await import('../store/store.js');
   const store = openStore(flags.db, { readonly: true });
   try {
     return store.listIncidents({
@@ -48,17 +47,21 @@ export function registerIncidents(program: Command): void {
   const incidents = program.command('incidents').description('read incidents kept in a store');
   filterOptions(incidents.command('list').description('list stored incidents'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
-    .action((flags: ListFlags) => {
-      const result = resultFromIncidents(readIncidents(flags));
+    .action(async (flags: ListFlags) => {
+      const result = resultFromIncidents(await readIncidents(flags));
       if (flags.format === 'json') process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
-      else if (flags.format === 'md') process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+      else if (flags.format === 'md') {
+        const { renderReports } = await import('../sinks/markdown-report.js');
+        process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+      }
       else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
     });
 
   filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
     .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md')
     .action(async (flags: ListFlags) => {
-      const result = resultFromIncidents(readIncidents(flags));
+      const result = resultFromIncidents(await readIncidents(flags));
+      const { writeReports } = await import('../sinks/markdown-report.js');
       const written = await writeReports(result, flags.out ?? '.', { tool: { name: 'incident-analyser', version: VERSION } });
       process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
     });

@@ -2,10 +2,7 @@
 // print one line and exit 2; anything else is a bug: stack, version, exit 2. Exit codes are
 // set with process.exitCode so output flushes.
 import { Command, CommanderError, Option } from 'commander';
-import { RuleError } from '../match/load-rules.js';
-import { InputError } from '../pipeline/analyze.js';
-import { StoreError } from '../store/store.js';
-import { UsageError, VERSION } from './common.js';
+import { VERSION } from './common.js';
 import { registerAnalyze } from './analyze-command.js';
 import { registerRules } from './rules-command.js';
 import { registerIncidents } from './incidents-command.js';
@@ -29,6 +26,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `incident-analyser … | head`: a closed pipe ends the output, not with a stack trace
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -37,12 +39,16 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+const USER_ERRORS = new Set(['RuleError', 'InputError', 'StoreError', 'UsageError']);
+
 function handleError(err: unknown): number {
   if (err instanceof CommanderError) {
     // help and version exit 0; commander already printed its message
     return err.exitCode === 0 ? 0 : 2;
   }
-  if (err instanceof RuleError || err instanceof InputError || err instanceof StoreError || err instanceof UsageError) {
+  // Known user errors, by name: importing their classes here would load SQLite and the rule
+  // parser before any command needs them.
+  if (err instanceof Error && USER_ERRORS.has(err.name)) {
     process.stderr.write(`incident-analyser: ${err.message}\n`);
     return 2;
   }

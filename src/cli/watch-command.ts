@@ -9,12 +9,11 @@ import pc from 'picocolors';
 import type { Incident } from '../model.js';
 import type { IncidentChange } from '../correlate/live-correlator.js';
 import { loadRules } from '../match/load-rules.js';
-import { Watcher } from '../pipeline/watch.js';
+
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonIncident } from '../sinks/json.js';
-import { writeReports } from '../sinks/markdown-report.js';
-import { openStore } from '../store/store.js';
-import { discoverPm2 } from '../sources/pm2-discovery.js';
+
+
 import { collect, makeOutput, UsageError, VERSION } from './common.js';
 import { InvalidArgumentError } from 'commander';
 
@@ -80,6 +79,13 @@ export function registerWatch(program: Command): void {
     .action(async (given: string[], flags: WatchFlags) => {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
+      // loaded here, not at start-up: chokidar, SQLite and the PM2 helpers serve only this command
+      const [{ Watcher }, { openStore }, { writeReports }, { discoverPm2 }] = await Promise.all([
+        import('../pipeline/watch.js'),
+        import('../store/store.js'),
+        import('../sinks/markdown-report.js'),
+        import('../sources/pm2-discovery.js'),
+      ]);
       if (flags.pm2) {
         const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined });
         for (const note of found.notes) out.warn(`pm2: ${note}`);

@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter as LineCounterType } from 'yaml';
+import type HandlebarsNamespace from 'handlebars';
 import { ruleSchema, parseDuration, type RuleSpec } from './rule-schema.js';
 import { requiredLiterals } from './literals.js';
 
@@ -55,7 +56,27 @@ export interface CompiledRule {
   };
 }
 
-const hbs = Handlebars.create();
+// yaml and handlebars load on first use: a run whose built-in rules come from the build-time
+// cache (see loadBuiltinRules) needs neither at start-up (they cost ~330 ms of a 0.5 s start).
+const require = createRequire(import.meta.url);
+let hbsInstance: typeof HandlebarsNamespace | undefined;
+function hbs(): typeof HandlebarsNamespace {
+  if (!hbsInstance) {
+    const handlebars: typeof HandlebarsNamespace = require('handlebars');
+    hbsInstance = handlebars.create();
+  }
+  return hbsInstance;
+}
+function yamlLib(): typeof import('yaml') {
+  return require('yaml');
+}
+
+/** The built-in rules, validated at build time (scripts/cache-rules.js), with the files they came from. */
+export const BUILTIN_CACHE = fileURLToPath(new URL('../builtin-rules.json', import.meta.url));
+
+interface RuleCache {
+  files: Array<{ name: string; size: number; mtimeMs: number; spec: unknown }>;
+}
 
 export interface LoadRulesOptions {
   /** Extra rule folders or files, in order; later ones win on equal ids. */
@@ -71,8 +92,9 @@ export function loadRules(options: LoadRulesOptions = {}): CompiledRule[] {
   for (const extra of options.extra ?? []) sources.push({ dir: extra, builtin: false });
   for (const { dir, builtin } of sources) {
     const seenHere = new Map<string, string>();
-    for (const file of ruleFiles(dir)) {
-      const rule = loadRuleFile(file, builtin);
+    const cached = builtin ? cachedBuiltinRules() : undefined;
+    for (const rule of cached ?? ruleFiles(dir).map((file) => loadRuleFile(file, builtin))) {
+      const file = rule.file;
       const dup = seenHere.get(rule.spec.id);
       if (dup) throw new RuleError(file, undefined, `rule id "${rule.spec.id}" is also defined in ${dup}`);
       seenHere.set(rule.spec.id, file);
@@ -99,6 +121,46 @@ function ruleFiles(dirOrFile: string): string[] {
     .map((n) => path.join(dirOrFile, n));
 }
 
+/**
+ * The built-in rules from the build-time cache, if it matches the rule files on disk (same
+ * names, sizes and modification times); otherwise undefined and they are read from YAML.
+ */
+function cachedBuiltinRules(): CompiledRule[] | undefined {
+  let cache: RuleCache;
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(BUILTIN_CACHE, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || !('files' in parsed) || !Array.isArray(parsed.files)) return undefined;
+    cache = { files: parsed.files };
+  } catch {
+    return undefined;
+  }
+  const names = fs.readdirSync(BUILTIN_RULES_DIR).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  if (names.length !== cache.files.length) return undefined;
+  const rules: CompiledRule[] = [];
+  for (const [i, name] of names.entries()) {
+    const entry = cache.files[i];
+    const file = path.join(BUILTIN_RULES_DIR, name);
+    const st = fs.statSync(file);
+    if (!entry || entry.name !== name || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs) return undefined;
+    const spec = ruleSchema.safeParse(entry.spec);
+    if (!spec.success) return undefined;
+    rules.push(compileRule(spec.data, file, true, () => undefined, false));
+  }
+  return rules;
+}
+
+/** Write the cache of the built-in rules (run by `npm run build`), after validating every file. */
+export function writeBuiltinCache(): number {
+  const names = fs.readdirSync(BUILTIN_RULES_DIR).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  const files = names.map((name) => {
+    const file = path.join(BUILTIN_RULES_DIR, name);
+    const st = fs.statSync(file);
+    return { name, size: st.size, mtimeMs: st.mtimeMs, spec: loadRuleFile(file, true).spec };
+  });
+  fs.writeFileSync(BUILTIN_CACHE, JSON.stringify({ files }));
+  return files.length;
+}
+
 export function loadRuleFile(file: string, builtin = false): CompiledRule {
   let text: string;
   try {
@@ -106,6 +168,7 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
   } catch (err) {
     throw new RuleError(file, undefined, `cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -120,9 +183,21 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
     const where = issuePath.length ? issuePath.join('.') : '(top level)';
     throw new RuleError(file, lineOf(doc, lineCounter, issuePath), `${where}: ${issue?.message ?? 'invalid rule'}`);
   }
-  const spec = parsed.data;
-  const at = (p: Array<string | number>): number | undefined => lineOf(doc, lineCounter, p);
+  return compileRule(parsed.data, file, builtin, (p) => lineOf(doc, lineCounter, p), true);
+}
 
+/**
+ * Compile a validated rule: regexes, literals, templates. `at` gives the YAML line of a field for
+ * error messages; `checkTemplates` parses the Handlebars texts now (cached rules were checked at
+ * build time).
+ */
+function compileRule(
+  spec: RuleSpec,
+  file: string,
+  builtin: boolean,
+  at: (p: Array<string | number>) => number | undefined,
+  checkTemplates: boolean,
+): CompiledRule {
   const patterns: CompiledPattern[] = spec.match.map((p, i) => {
     let regex: RegExp;
     try {
@@ -167,13 +242,13 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
   // first use: compiling every rule's texts cost ~150 ms of start-up for reports rarely rendered.
   const compile = (source: string, p: Array<string | number>): Template => {
     try {
-      hbs.parse(source);
+      if (checkTemplates) hbs().parse(source);
     } catch (err) {
       throw new RuleError(file, at(p), `${p.join('.')}: bad template: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
     }
     let compiled: Template | undefined;
     return (context) => {
-      compiled ??= hbs.compile(source, { noEscape: true, strict: false });
+      compiled ??= hbs().compile(source, { noEscape: true, strict: false });
       return compiled(context);
     };
   };
@@ -205,7 +280,8 @@ function namedGroups(regex: RegExp): string[] {
 }
 
 /** Line of the YAML node at `p` (or its nearest existing parent). */
-function lineOf(doc: Document, counter: LineCounter, p: Array<string | number>): number | undefined {
+function lineOf(doc: Document, counter: LineCounterType, p: Array<string | number>): number | undefined {
+  const { isNode } = yamlLib();
   for (let n = p.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(p.slice(0, n), true);
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;

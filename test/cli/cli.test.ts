@@ -144,3 +144,19 @@ describe('rules', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('start-up', () => {
+  it('uses the build-time rule cache only while it matches the rule files, with the same rules', () => {
+    const cached = JSON.parse(run('rules', 'list', '--format', 'json').stdout) as Array<{ id: string }>;
+    const cache = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../dist/builtin-rules.json', import.meta.url)), 'utf8')) as { files: Array<{ name: string }> };
+    const yamlFiles = fs.readdirSync(fileURLToPath(new URL('../../rules/', import.meta.url))).filter((n) => n.endsWith('.yaml')).sort();
+    expect(cache.files.map((f) => f.name)).toEqual(yamlFiles);
+    expect(cached.map((r) => r.id).sort()).toEqual(yamlFiles.map((n) => n.replace(/\.yaml$/, '')).sort());
+  });
+
+  it('ends quietly when stdout is closed early (| head)', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" rules list | head -n 1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE/);
+  });
+});
