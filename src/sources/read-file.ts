@@ -26,7 +26,8 @@ export interface ReadIssues {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-async function isGzip(abs: string): Promise<boolean> {
+/** Is the file gzip (by its magic bytes, whatever its name)? */
+export async function isGzip(abs: string): Promise<boolean> {
   const fh = await fs.promises.open(abs, 'r');
   try {
     const head = Buffer.alloc(2);

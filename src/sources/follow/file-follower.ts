@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { rotationOf } from '../discover.js';
-import { MAX_LINE_BYTES } from '../read-file.js';
+import { isGzip, MAX_LINE_BYTES } from '../read-file.js';
 import { createHash } from 'node:crypto';
 import { headMatches, readRange, tailHashAt, FINGERPRINT_BYTES, TAIL_HASH_BYTES, type SavedPosition } from './identity.js';
 
@@ -329,14 +329,7 @@ export class FileFollower {
 
   /** Deliver the complete lines of `file` (plain or gzip) from byte `from` to its end. */
   private async deliverFrom(file: string, from: number): Promise<void> {
-    const fh = await fs.open(file, 'r');
-    let gz = false;
-    try {
-      const magic = await readRange(fh, 0, 2);
-      gz = magic[0] === 0x1f && magic[1] === 0x8b;
-    } finally {
-      await fh.close();
-    }
+    const gz = await isGzip(file);
     const raw = createReadStream(file, gz ? {} : { start: from });
     const stream = gz ? raw.pipe(createGunzip()) : raw;
     let skip = gz ? from : 0;

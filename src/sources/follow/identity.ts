@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { SavedPosition } from '../../model.js';
+import { isGzip } from '../read-file.js';
 
 export type { SavedPosition };
 
@@ -63,14 +64,13 @@ export async function headMatches(file: string, fp: { fingerprint: string; finge
 }
 
 async function readHead(file: string, length: number): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
-  let gz = false;
-  try {
-    const magic = await readRange(fh, 0, 2);
-    gz = magic[0] === 0x1f && magic[1] === 0x8b;
-    if (!gz) return await readRange(fh, 0, length);
-  } finally {
-    await fh.close();
+  if (!(await isGzip(file))) {
+    const fh = await fs.open(file, 'r');
+    try {
+      return await readRange(fh, 0, length);
+    } finally {
+      await fh.close();
+    }
   }
   const parts: Buffer[] = [];
   let have = 0;
