@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter as LineCounterType } from 'yaml';
 import type HandlebarsNamespace from 'handlebars';
-import { ruleSchema, parseDuration, type RuleSpec } from './rule-schema.js';
+import { schemas, type RuleSpec } from './rule-schema.js';
+import { parseDuration } from './duration.js';
 import { requiredLiterals } from './literals.js';
 
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
@@ -142,11 +143,15 @@ function cachedBuiltinRules(): CompiledRule[] | undefined {
     const file = path.join(BUILTIN_RULES_DIR, name);
     const st = fs.statSync(file);
     if (!entry || entry.name !== name || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs) return undefined;
-    const spec = ruleSchema.safeParse(entry.spec);
-    if (!spec.success) return undefined;
-    rules.push(compileRule(spec.data, file, true, () => undefined, false));
+    // written by this version's build from validated rules: trusted as it is (no zod at start-up)
+    if (!isCachedSpec(entry.spec)) return undefined;
+    rules.push(compileRule(entry.spec, file, true, () => undefined, false));
   }
   return rules;
+}
+
+function isCachedSpec(v: unknown): v is RuleSpec {
+  return typeof v === 'object' && v !== null && 'id' in v && typeof v.id === 'string' && 'match' in v && Array.isArray(v.match) && 'examples' in v;
 }
 
 /** Write the cache of the built-in rules (run by `npm run build`), after validating every file. */
@@ -176,7 +181,7 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
     const line = lineCounter.linePos(yamlError.pos[0]).line;
     throw new RuleError(file, line, `invalid YAML: ${yamlError.message.split('\n')[0] ?? ''}`);
   }
-  const parsed = ruleSchema.safeParse(doc.toJS());
+  const parsed = schemas().ruleSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const issuePath = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
