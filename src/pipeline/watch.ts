@@ -22,6 +22,8 @@ import { Pm2Timeline } from './pm2-timeline.js';
 const RETIRED_MS = 15 * 60_000;
 /** Rotated files written this long before the last checkpoint are still checked after a restart. */
 const RESTART_MARGIN_MS = 60_000;
+/** A file that changed is polled again this soon after the change event (ms). */
+const TRAILING_POLL_MS = 60;
 /** Full rescan of the roots every this many polls. */
 const RESCAN_EVERY = 5;
 import type { Store, TraceRow } from '../store/store.js';
@@ -127,7 +129,17 @@ export class Watcher {
     this.saved.clear(); // what was not claimed now belonged to files gone while we were away
     const onPath = (p: string): void => {
       const abs = path.resolve(p);
-      if (this.roots.some((r) => r.accepts(abs))) void this.enqueue(() => this.ensure(abs, true).then(() => this.pollPath(abs)));
+      if (this.roots.some((r) => r.accepts(abs))) {
+        // one queued poll per file is enough: it reads whatever the events announced
+        if (!this.pollQueued.has(abs)) {
+          this.pollQueued.add(abs);
+          void this.enqueue(() => {
+            this.pollQueued.delete(abs);
+            return this.ensure(abs, true).then(() => this.pollPath(abs));
+          });
+        }
+        this.pollAgainSoon(abs);
+      }
       else if (this.roots.some((r) => r.acceptsRotated(abs))) void this.enqueue(() => this.adoptRotated(abs, 0).then(() => this.pollAll()));
       else this.schedulePollAll();
     };
@@ -137,6 +149,8 @@ export class Watcher {
       const w = chokidarWatch(existing, { ignoreInitial: true, persistent: true, depth });
       this.watcherDepth.set(w, depth);
       w.on('add', onPath).on('change', onPath).on('unlink', () => this.schedulePollAll());
+      // a file renamed or deleted and created again shows as add/unlink here; schedulePollAll
+      // stats every path right away
       w.on('error', (err) => this.options.warn(`watcher: ${err instanceof Error ? err.message : String(err)}`));
       this.fsWatchers.push(w);
     }
@@ -161,6 +175,7 @@ export class Watcher {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.repollTimers.values()) clearTimeout(t);
     for (const w of this.fsWatchers) await w.close();
     await this.enqueue(async () => {
       await this.pollAll();
@@ -175,6 +190,24 @@ export class Watcher {
     const next = this.queue.then(fn, fn);
     this.queue = next.catch((err: unknown) => this.options.warn(`internal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     return next;
+  }
+
+  private readonly repollTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pollQueued = new Set<string>();
+
+  /**
+   * chokidar throttles change events per file: a second write soon after the first is reported
+   * late or not at all (measured: a line written 20 ms after another took up to 1.2 s, the stat
+   * poll's period). A trailing poll shortly after each event reads it in time.
+   */
+  private pollAgainSoon(file: string): void {
+    if (this.repollTimers.has(file) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.repollTimers.delete(file);
+      void this.enqueue(() => this.pollPath(file));
+    }, TRAILING_POLL_MS);
+    timer.unref();
+    this.repollTimers.set(file, timer);
   }
 
   private pollTimer: NodeJS.Timeout | undefined;
@@ -319,9 +352,10 @@ export class Watcher {
     }
   }
 
+  /** A change event for `file`: read it (the periodic poll checks whether it was replaced). */
   private async pollPath(file: string): Promise<void> {
     const f = this.byPath.get(file);
-    if (f) await this.pollFollower(f);
+    if (f) await this.pollFollower(f, false);
   }
 
   private polls = 0;
@@ -369,8 +403,8 @@ export class Watcher {
     }
   }
 
-  private async pollFollower(f: FileFollower): Promise<void> {
-    const outcome = await f.poll().catch((err: unknown) => {
+  private async pollFollower(f: FileFollower, checkPath = true): Promise<void> {
+    const outcome = await f.poll(checkPath).catch((err: unknown) => {
       this.options.warn(`${f.path}: ${err instanceof Error ? err.message : String(err)}`);
       return 'ok' as const;
     });

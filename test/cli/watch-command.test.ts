@@ -16,7 +16,12 @@ let children: ChildProcess[] = [];
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ia-watchcli-'));
 });
+let pm2Home: string | undefined;
+
 afterEach(() => {
+  // a PM2 daemon must never outlive its test, even one that timed out
+  if (pm2Home) spawnSync(PM2, ['kill'], { env: { ...process.env, PM2_HOME: pm2Home }, timeout: 30_000 });
+  pm2Home = undefined;
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children = [];
   fs.rmSync(dir, { recursive: true, force: true });
@@ -170,27 +175,23 @@ examples: { match: ['BOOM happened'], no_match: ['boom'] }
 
   it('--pm2 finds a real PM2 crash loop and the error behind it', async () => {
     const home = path.join(dir, 'pm2-home');
+    pm2Home = home;
     const env = { ...process.env, PM2_HOME: home };
     const app = path.join(dir, 'server.js');
     // a server whose port is taken by a blocker: it crashes with EADDRINUSE, PM2 restarts it
-    fs.writeFileSync(path.join(dir, 'blocker.js'), "require('net').createServer().listen(0, () => {}); setInterval(() => {}, 1000);");
     const blocker = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen(0,()=>{console.log(s.address().port)});setInterval(()=>{},1000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(blocker);
     const port = await new Promise<string>((resolve) => blocker.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
     fs.writeFileSync(app, `require('net').createServer().listen(${port});`);
-    try {
-      const w = startWatch('--pm2', home);
-      await until(() => w.stderr().includes('watching'), 5000);
-      const start = spawnSync(PM2, ['start', app, '--name', 'crashy', '--time', '--max-restarts', '6', '--restart-delay', '200'], { env, encoding: 'utf8', timeout: 30_000 });
-      expect(start.status, start.stderr).toBe(0);
-      const loop = await until(() => w.lines.some((l) => l.incident.rule === 'pm2-restart-loop' && l.incident.services.includes('crashy')), 20_000);
-      expect(loop, w.stderr()).toBe(true);
-      const port2 = await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use' && l.incident.services.includes('crashy')), 10_000);
-      expect(port2, JSON.stringify(w.lines.map((l) => [l.event, l.incident.rule, l.incident.services]))).toBe(true);
-      w.child.kill('SIGINT');
-      expect(await exited(w.child)).toBe(0);
-    } finally {
-      spawnSync(PM2, ['kill'], { env, timeout: 30_000 });
-    }
+    const w = startWatch('--pm2', home);
+    await until(() => w.stderr().includes('watching'), 5000);
+    const start = spawnSync(PM2, ['start', app, '--name', 'crashy', '--time', '--max-restarts', '6', '--restart-delay', '200'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(start.status, start.stderr).toBe(0);
+    const loop = await until(() => w.lines.some((l) => l.incident.rule === 'pm2-restart-loop' && l.incident.services.includes('crashy')), 20_000);
+    expect(loop, w.stderr()).toBe(true);
+    const portIncident = await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use' && l.incident.services.includes('crashy')), 10_000);
+    expect(portIncident, JSON.stringify(w.lines.map((l) => [l.event, l.incident.rule, l.incident.services]))).toBe(true);
+    w.child.kill('SIGINT');
+    expect(await exited(w.child)).toBe(0);
   }, 60_000);
 });

@@ -141,8 +141,12 @@ export class FileFollower {
     return tailHashAt(this.fh, offset);
   }
 
-  /** Read everything new; notice truncation; say whether the path still names this file. */
-  async poll(): Promise<PollOutcome> {
+  /**
+   * Read everything new; notice truncation; with `checkPath`, also say whether the path still
+   * names this file (a stat of the path: skipped for polls prompted by a change of this very file
+   * that did bring new bytes, the hottest path under load; the periodic poll checks always).
+   */
+  async poll(checkPath = true): Promise<PollOutcome> {
     if (this.recoverFirst) {
       const saved = this.recoverFirst;
       this.recoverFirst = undefined;
@@ -155,8 +159,11 @@ export class FileFollower {
     if (st.size < this.offset + this.pending.length || (this.offset > 0 && !(await this.tailStillMatches()))) {
       await this.truncated();
     }
+    const before = this.offset + this.pending.length;
     await this.drain();
-    if (!this.detached) {
+    // a change reported for our path that brought our file nothing: the path names another file
+    const grew = this.offset + this.pending.length > before;
+    if (!this.detached && (checkPath || !grew)) {
       const now = await fs.stat(this.path).catch(() => undefined);
       if (!now || now.ino !== this.ino || now.dev !== this.dev) {
         await this.drain();
