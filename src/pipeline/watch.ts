@@ -95,7 +95,6 @@ export class Watcher {
   private readonly watchedRoots = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  readonly stats = { lines: 0, events: 0, matches: 0 };
   private readonly pm2 = new Pm2Timeline();
 
   constructor(private readonly options: WatchOptions) {
@@ -344,9 +343,7 @@ export class Watcher {
   };
 
   private accept(event: LogEvent): void {
-    this.stats.events++;
     for (const m of this.matcher.matchEvent(event)) {
-      this.stats.matches++;
       this.correlator.add(m);
       if (this.options.trace) this.trace.push({ rule: m.rule, file: event.file, line: event.line, text: event.raw });
     }
