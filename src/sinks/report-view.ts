@@ -350,6 +350,8 @@ function relativeStart(cause: Incident | undefined, incident: Incident): string 
   const a = parseTime(cause?.firstSeen);
   const b = parseTime(incident.firstSeen);
   if (a === undefined || b === undefined) return '';
+  // a process snapshot without a date is dated at the end of the logs: its "start" says nothing
+  if (cause?.timeApprox) return 'was seen at an estimated time (a process snapshot or a log without timestamps)';
   if (Math.abs(b - a) < 1000) return 'started at the same time';
   return b > a ? `started ${formatDuration(b - a)} earlier` : `started ${formatDuration(a - b)} later`;
 }
