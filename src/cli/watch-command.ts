@@ -34,6 +34,7 @@ interface WatchFlags {
   pollInterval: string;
   checkpointInterval: string;
   pm2?: string | boolean;
+  ecosystem?: string;
   psInterval?: number;
 }
 
@@ -70,6 +71,7 @@ export function registerWatch(program: Command): void {
     .option('-o, --out <dir>', 'keep Markdown reports here, rewritten when an incident changes')
     .addOption(new Option('-f, --format <format>', 'console output: one line per change, or JSON lines').choices(['text', 'json']).default('text'))
     .option('--pm2 [home]', "follow PM2's logs: pm2.log and every app's out/error files ($PM2_HOME or ~/.pm2 by default)")
+    .option('--ecosystem <file>', "with --pm2: a PM2 ecosystem file whose apps' out_file/error_file paths to follow too")
     .option('--ps-interval <seconds>', 'read the process table this often and report duplicate dev servers and watchers', parsePositive)
     .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
     .option('-q, --quiet', 'no warnings on stderr')
@@ -87,10 +89,12 @@ export function registerWatch(program: Command): void {
         import('../sources/pm2-discovery.js'),
       ]);
       if (flags.pm2) {
-        const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined });
+        const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined, ecosystemFile: flags.ecosystem });
         for (const note of found.notes) out.warn(`pm2: ${note}`);
         if (!found.exists) out.warn(`pm2: ${found.home} does not exist yet; waiting for it`);
         paths = [...paths, ...found.files, found.logDir];
+      } else if (flags.ecosystem) {
+        throw new UsageError('--ecosystem goes with --pm2');
       }
       if (paths.length === 0 && !flags.psInterval) throw new UsageError('watch needs at least one path, --pm2 or --ps-interval');
       const rules = loadRules({ extra: flags.rules });

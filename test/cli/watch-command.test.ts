@@ -173,6 +173,23 @@ examples: { match: ['BOOM happened'], no_match: ['boom'] }
     expect(inc?.captureValues.pid).toHaveLength(3);
   }, 20_000);
 
+  it('--pm2 --ecosystem also follows the custom log paths of an ecosystem file', async () => {
+    const home = path.join(dir, 'pm2-home');
+    fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'custom'));
+    fs.writeFileSync(
+      path.join(dir, 'ecosystem.config.js'),
+      `module.exports = { apps: [{ name: 'shop', script: 'x.js', error_file: '${path.join(dir, 'custom', 'shop-err.log')}', out_file: '/dev/null' }] };`,
+    );
+    const w = startWatch('--pm2', home, '--ecosystem', path.join(dir, 'ecosystem.config.js'));
+    await until(() => w.stderr().includes('watching'), 5000);
+    await sleep(300);
+    fs.writeFileSync(path.join(dir, 'custom', 'shop-err.log'), eaddrinuse());
+    expect(await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use'), 10_000), w.stderr()).toBe(true);
+    w.child.kill('SIGINT');
+    expect(await exited(w.child)).toBe(0);
+  }, 20_000);
+
   it('--pm2 finds a real PM2 crash loop and the error behind it', async () => {
     const home = path.join(dir, 'pm2-home');
     pm2Home = home;
