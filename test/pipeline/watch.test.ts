@@ -88,7 +88,7 @@ async function waitForTrace(total: number, timeoutMs: number): Promise<void> {
 }
 
 async function finish(watcher: ChildProcess, total: number): Promise<void> {
-  await waitForTrace(total, 20_000);
+  await waitForTrace(total, 60_000);
   watcher.kill('SIGINT');
   expect(await exited(watcher)).toBe(0);
   const seen = traced();
@@ -122,7 +122,7 @@ describe('watch: every line exactly once', () => {
     const writer = startWriter(total, per, style, 20, 1);
     expect(await exited(writer)).toBe(0);
     await finish(watcher, total);
-  }, 60_000);
+  }, 150_000);
 
   it('through delete-and-recreate rotations', async () => {
     const watcher = startWatcher();
@@ -130,7 +130,7 @@ describe('watch: every line exactly once', () => {
     const writer = startWriter(6000, 200, 'delete', 20, 10);
     expect(await exited(writer)).toBe(0);
     await finish(watcher, 6000);
-  }, 60_000);
+  }, 150_000);
 
   it.each(['rename', 'copytruncate'])('through kill -9 and restarts during %s rotations', async (style) => {
     const total = 12_000;
@@ -147,5 +147,5 @@ describe('watch: every line exactly once', () => {
     }
     expect(kills).toBeGreaterThan(2);
     await finish(watcher, total);
-  }, 60_000);
+  }, 150_000);
 });
