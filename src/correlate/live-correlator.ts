@@ -51,7 +51,14 @@ interface GroupState {
   pending: PendingMatch[];
   open: LiveIncident | undefined;
   lastIncidentId: string | undefined;
+  /** Wall-clock ms of the group's last match: idle groups are forgotten (see tick). */
+  lastArrival?: number;
 }
+
+/** A group with nothing open or pending is kept this long, to link a recurrence to its incident. */
+const IDLE_GROUP_MS = 6 * 3_600_000;
+/** At most this many idle groups are kept (the oldest go first). */
+const MAX_IDLE_GROUPS = 1000;
 
 export interface LiveState {
   version: 1;
@@ -84,6 +91,7 @@ export class LiveCorrelator {
     const gk = `${m.rule}\u0001${m.groupKey}`;
     let g = this.groups.get(gk);
     if (!g) this.groups.set(gk, (g = { rule: m.rule, key: m.groupKey, pending: [], open: undefined, lastIncidentId: undefined }));
+    g.lastArrival = arrival;
     const evidence: EvidenceLine = {
       file: m.event.file,
       line: m.event.line,
@@ -117,13 +125,26 @@ export class LiveCorrelator {
     }
   }
 
-  /** Resolve incidents quiet for longer than their rule's resolve_after (wall clock). */
+  /**
+   * Resolve incidents quiet for longer than their rule's resolve_after (wall clock), and forget
+   * groups idle for long: the state (saved every second) must not grow with every port or path
+   * ever seen (a 10-minute soak with a new incident every 200 ms grew RSS and checkpoint time).
+   */
   tick(now = Date.now()): void {
-    for (const g of this.groups.values()) {
+    const idle: Array<[string, number]> = [];
+    for (const [key, g] of this.groups) {
       const rule = this.rules.get(g.rule);
       const inc = g.open;
       if (rule && inc && inc.status === 'open' && now - inc.lastArrival > rule.resolveAfterMs) this.resolve(g, inc, rule);
+      // nothing open, and no match for longer than the window: what it still holds is history
+      const last = g.lastArrival ?? 0;
+      if (!g.open && now - last > (rule?.windowMs ?? 0)) idle.push([key, last]);
     }
+    idle.sort((a, b) => a[1] - b[1]);
+    const excess = idle.length - MAX_IDLE_GROUPS;
+    idle.forEach(([key, last], i) => {
+      if (i < excess || now - last > IDLE_GROUP_MS) this.groups.delete(key);
+    });
   }
 
   snapshot(): LiveState {
@@ -141,12 +162,15 @@ export class LiveCorrelator {
     return out;
   }
 
-  /** Every incident still held (open, or resolved but not yet followed by a new one). */
-  current(): Incident[] {
+  /**
+   * The open incidents. With `render: false` their texts are left empty: enough for linking
+   * causes, which runs every checkpoint, without rendering every rule's templates each time.
+   */
+  current(options: { render: boolean } = { render: true }): Incident[] {
     const out: Incident[] = [];
     for (const g of this.groups.values()) {
       const rule = this.rules.get(g.rule);
-      if (rule && g.open) out.push(toIncident(g.open, g.rule, g.key, rule));
+      if (rule && g.open) out.push(toIncident(g.open, g.rule, g.key, rule, options.render));
     }
     return out;
   }
@@ -221,7 +245,7 @@ export class LiveCorrelator {
   }
 }
 
-function toIncident(inc: LiveIncident, ruleId: string, key: string, rule: CompiledRule): Incident {
+function toIncident(inc: LiveIncident, ruleId: string, key: string, rule: CompiledRule, render = true): Incident {
   const evidence: EvidenceLine[] = [inc.first, ...inc.variants];
   if (!evidence.includes(inc.last)) evidence.push(inc.last);
   const seen = new Set<string>();
@@ -255,5 +279,5 @@ function toIncident(inc: LiveIncident, ruleId: string, key: string, rule: Compil
     links: inc.previousId ? [{ id: inc.previousId, rule: ruleId, title: rule.spec.title, relation: 'recurrence-of' }] : [],
     timeApprox: inc.approx,
   };
-  return renderIncidentText(incident, rule);
+  return render ? renderIncidentText(incident, rule) : incident;
 }

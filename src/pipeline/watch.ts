@@ -96,6 +96,8 @@ export class Watcher {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly pm2 = new Pm2Timeline();
+  /** Links last saved per incident, so an unchanged incident is not rendered and saved again. */
+  private linkedIds = new Map<string, string>();
 
   constructor(private readonly options: WatchOptions) {
     this.matcher = new Matcher(options.rules);
@@ -467,12 +469,24 @@ export class Watcher {
     }
     const changed = this.correlator.takeChanged();
     const ids = new Set(changed.map((i) => i.id));
-    const current = linkRootCauses(this.correlator.current(), this.options.rules, new Set());
-    for (const inc of current) if (inc.links.length > 0 && !ids.has(inc.id)) changed.push(inc);
+    // links over the open incidents, unrendered; an incident whose links changed is saved
+    // rendered, like any other changed one
+    const current = linkRootCauses(this.correlator.current({ render: false }), this.options.rules, new Set());
+    const linked = new Map(current.filter((c) => c.links.length > 0).map((c) => [c.id, c]));
     for (const inc of changed) {
-      const live = current.find((c) => c.id === inc.id);
+      const live = linked.get(inc.id);
       if (live) inc.links = live.links;
     }
+    const newlyLinked = [...linked.keys()].filter((id) => !ids.has(id) && this.linkedIds.get(id) !== linkSignature(linked.get(id)));
+    if (newlyLinked.length > 0) {
+      for (const inc of this.correlator.current()) {
+        const live = linked.get(inc.id);
+        if (!live || !newlyLinked.includes(inc.id)) continue;
+        inc.links = live.links;
+        changed.push(inc);
+      }
+    }
+    this.linkedIds = new Map([...linked].map(([id, inc]) => [id, linkSignature(inc)]));
     this.lastCheckpointAt = Date.now();
     for (const f of this.tracked.keys()) this.remember(f);
     const knownHeads = this.known.recentHeads().map((h) => ({ fingerprint: h.hash, fingerprintLength: h.length }));
@@ -486,6 +500,10 @@ export class Watcher {
     this.trace = [];
     await this.options.onCheckpoint?.(changed);
   }
+}
+
+function linkSignature(inc: Incident | undefined): string {
+  return (inc?.links ?? []).map((l) => `${l.relation}:${l.id}`).sort().join(',');
 }
 
 /** Where to resume a file: the start of the event still open, or everything delivered. */
