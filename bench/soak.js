@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { checkStore, cpuPct, die, ensureBuilt, fmt, latencyStats, loadAvg, parseArgs, procSample, quantile, setup, sleep, stopWatcher, storeLine } from './watch.js';
+import { checkStore, cpuPct, die, ensureBuilt, exitLine, fmt, latencyStats, loadAvg, parseArgs, procSample, quantile, setup, sleep, stopWatcher, storeLine } from './watch.js';
 
 const BAR_LAST_HALF_MB = 10;
 
@@ -25,7 +25,8 @@ const USAGE = `usage: node bench/soak.js [options]
   --build          run \`npm run build\` first (always done when dist/ is missing or older than src/)
   --keep           keep the temp folder
   --json PATH      also write the results as JSON
-  --watch-args "…" extra arguments for the watcher`;
+  --watch-args "…" extra arguments for the watcher
+  --node-args "…"  extra node options for the watcher`;
 
 /** Least-squares slope of y over x. */
 function slope(xs, ys) {
@@ -99,7 +100,9 @@ async function main() {
     setInterval(() => writer.rotateRename(renames++), o.renameEvery * 1000),
     setInterval(() => writer.rotateCopyTruncate(Math.floor(o.files / 2) + copies++), o.copyEvery * 1000),
   ];
-  await sleep(o.minutes * 60_000);
+  // the whole run, or until the watcher exits by itself (then FAIL)
+  await Promise.race([sleep(o.minutes * 60_000), w.exited]);
+  if (w.exitedAt !== undefined) console.log(`  the watcher exited by itself after ${fmt((w.exitedAt - t0) / 1000, 0)} s of writing`);
   for (const t of timers) clearInterval(t);
   writer.stop();
   const wallS = (performance.now() - t0) / 1000;
@@ -127,7 +130,7 @@ async function main() {
   const pass = {
     rss: growthHalf < BAR_LAST_HALF_MB,
     probes: lat.seen === lat.sent,
-    exit: stop.code === 0 && !stop.killed,
+    exit: stop.code === 0 && !stop.killed && !stop.early,
     store: !store.error && store.duplicated.length === 0 && store.missing.length === 0,
   };
   const ok = (b) => (b ? 'PASS' : 'FAIL');
@@ -140,7 +143,7 @@ async function main() {
   console.log(`RSS slope     ${fmt(slopeAll, 2)} MB/min overall, ${fmt(slopeHalf, 2)} MB/min over the last half`);
   console.log(`last half     fitted growth ${fmt(growthHalf)} MB (raw ${fmt(rawHalf)} MB) over ${fmt(halfMinutes, 1)} min   bar < ${BAR_LAST_HALF_MB} MB: ${ok(pass.rss)}`);
   if (other.length) console.log(`other changes ${other.length} (not probe openings): ${[...new Set(other.map((m) => `${m.event} ${m.incident?.rule}`))].join(', ')}`);
-  console.log(`SIGINT        exit code ${stop.code}${stop.killed ? ' (did not exit, killed)' : ''} after ${fmt(stop.ms, 0)} ms: ${ok(pass.exit)}`);
+  console.log(`SIGINT        ${exitLine(stop)}: ${ok(pass.exit)}`);
   const warnings = w.stderr.trim();
   if (warnings) console.log(`watcher stderr (${warnings.split('\n').length} lines):\n${warnings.split('\n').slice(0, 20).join('\n')}`);
   console.log(`load average  start ${load0}, end ${load1}`);

@@ -36,7 +36,10 @@ const USAGE = `usage: node bench/watch.js [options]
   --keep           keep the temp folder (logs, state.db, watcher stdout)
   --json PATH      also write the results as JSON
   --watch-args "…" extra arguments for the watcher (e.g. "--poll-interval 250")
-  --cpu-prof DIR   run the watcher under node --cpu-prof, profiles written to DIR`;
+  --cpu-prof DIR   run the watcher under node --cpu-prof, profiles written to DIR (the profiler's
+                   sampling costs ~5 % CPU: the idle bar then fails)
+  --node-args "…"  extra node options for the watcher (e.g. "--max-old-space-size=64")
+  --extra-files N  N rotated parts (svc-K-out.log.1, .2, …) in the folder before the watcher starts`;
 
 // ---------------------------------------------------------------------------------------------
 // helpers shared with soak.js
@@ -63,6 +66,11 @@ export function parseArgs(argv, defaults, usage, extra = () => false) {
     else if (a === '--json') o.json = path.resolve(val());
     else if (a === '--watch-args') o.watchArgs = val().split(/\s+/).filter(Boolean);
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(val());
+    else if (a === '--extra-files') {
+      o.extraFiles = Math.round(Number(val()));
+      if (!(o.extraFiles >= 0)) die('--extra-files needs a number >= 0');
+    }
+    else if (a === '--node-args') o.nodeArgs = val().split(/\s+/).filter(Boolean);
     else if (a === '-h' || a === '--help') {
       console.log(usage);
       process.exit(0);
@@ -138,8 +146,8 @@ export function loadAvg() {
  * Start the watcher on `dir` with JSON output; `onOpened(incident, at)` gets every `opened`
  * change (at = performance.now() when the line arrived).
  */
-export function startWatcher({ dir, db, extraArgs = [], cpuProf, onChange }) {
-  const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+export function startWatcher({ dir, db, extraArgs = [], cpuProf, nodeArgs: extraNodeArgs = [], onChange }) {
+  const nodeArgs = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...extraNodeArgs];
   const args = [...nodeArgs, CLI, 'watch', dir, '--db', db, '--format', 'json', '--quiet', ...extraArgs];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const w = { child, pid: child.pid, stderr: '', lines: 0, firstOutputAt: undefined, exited: undefined };
@@ -161,13 +169,21 @@ export function startWatcher({ dir, db, extraArgs = [], cpuProf, onChange }) {
     w.firstOutputAt ??= performance.now();
     if (w.stderr.length < 100_000) w.stderr += d.toString();
   });
-  w.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  w.exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      w.exitedAt = performance.now();
+      if (!w.stopping) console.error(`bench: the watcher exited by itself (code ${code}, signal ${signal}) before the bench stopped it`);
+      resolve({ code, signal });
+    }),
+  );
   return w;
 }
 
-/** SIGINT the watcher; resolves to { code, signal, ms, killed }. */
+/** SIGINT the watcher; resolves to { code, signal, ms, killed, early } (early: it had exited already). */
 export async function stopWatcher(w, timeoutMs = 20_000) {
   const t0 = performance.now();
+  if (w.exitedAt !== undefined) return { ...(await w.exited), ms: 0, early: true };
+  w.stopping = true;
   w.child.kill('SIGINT');
   let timer;
   const timeout = new Promise((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
@@ -345,13 +361,20 @@ export async function setup(o, { onChange } = {}) {
   const writer = new Writer({ dir: logs, files: o.files, rate: o.rate, probeMs: o.probeMs });
   // a few lines of history, read from the end by default (not counted)
   writer.batch(o.files * 5);
+  // --extra-files: rotated parts lying around (what rotations leave behind), a few lines each
+  for (let k = 0; k < (o.extraFiles ?? 0); k++) {
+    const f = writer.files[k % writer.files.length];
+    fs.writeFileSync(`${f.file}.${Math.floor(k / writer.files.length) + 1}`, writer.benignLine(new Date(), k).repeat(3));
+  }
   const other = [];
+  const warmPorts = new Set();
   const out = fs.createWriteStream(path.join(dir, 'watcher-stdout.jsonl'));
   const w = startWatcher({
     dir: logs,
     db,
     extraArgs: o.watchArgs ?? [],
     cpuProf: o.cpuProf,
+    nodeArgs: o.nodeArgs,
     onChange: (msg, at) => {
       out.write(`${JSON.stringify({ event: msg.event, at: msg.at, id: msg.incident?.id, rule: msg.incident?.rule, port: portOf(msg.incident), recvMs: +at.toFixed(3) })}\n`);
       const port = msg.incident?.rule === 'port-in-use' ? portOf(msg.incident) : undefined;
@@ -362,7 +385,7 @@ export async function setup(o, { onChange } = {}) {
           p.latency = at - p.t;
           p.watcherLatency = Date.parse(msg.at) - p.wall;
         }
-      } else if (!(msg.event === 'resolved' && p)) other.push(msg);
+      } else if (!(msg.event === 'resolved' && p) && !(port !== undefined && warmPorts.has(port))) other.push(msg);
       onChange?.(msg, at);
     },
   });
@@ -386,8 +409,17 @@ export async function setup(o, { onChange } = {}) {
     process.exit(2);
   }
   const readyMs = performance.now() - started;
-  for (const port of warm) writer.probes.delete(port);
+  for (const port of warm) {
+    warmPorts.add(port);
+    writer.probes.delete(port);
+  }
   return { dir, logs, db, w, writer, other, readyMs, closeOut: () => new Promise((r) => out.end(r)) };
+}
+
+export function exitLine(stop) {
+  const how = `exit code ${stop.code}${stop.signal ? `, signal ${stop.signal}` : ''}`;
+  if (stop.early) return `the watcher had already exited by itself (${how})`;
+  return `${how}${stop.killed ? ' (did not exit, killed)' : ''} after ${fmt(stop.ms, 0)} ms`;
 }
 
 export function storeLine(store) {
@@ -457,8 +489,7 @@ async function main() {
         o.sparse = Number(val());
         if (!(o.sparse >= 0)) die('--sparse needs a number >= 0');
         o.sparse = Math.round(o.sparse);
-      }
-      else return false;
+      } else return false;
       return true;
     },
   );
@@ -546,7 +577,7 @@ async function main() {
     p99: lat.p99 < BAR_P99_MS && lat.seen === lat.sent,
     store: !store.error && store.duplicated.length === 0 && store.missing.length === 0,
     idleCpu: r.cpuPct.idle < BAR_IDLE_CPU,
-    exit: stop.code === 0 && !stop.killed,
+    exit: stop.code === 0 && !stop.killed && !stop.early,
   };
   r.pass = pass;
 
@@ -564,7 +595,7 @@ async function main() {
   console.log(`RSS MB        start ${fmt(r.rssMB.start)}  end of writing ${fmt(r.rssMB.endWriting)}  end ${fmt(r.rssMB.end)}  max ${fmt(r.rssMB.max)}`);
   console.log(`              series (1 s): ${r.rssMB.series.join(' ')}`);
   if (other.length) console.log(`other changes ${other.length} (not probes): ${[...new Set(other.map((m) => `${m.event} ${m.incident?.rule}`))].join(', ')}`);
-  console.log(`SIGINT        exit code ${stop.code}${stop.signal ? ` signal ${stop.signal}` : ''}${stop.killed ? ' (did not exit, killed)' : ''} after ${fmt(stop.ms, 0)} ms: ${ok(pass.exit)}`);
+  console.log(`SIGINT        ${exitLine(stop)}: ${ok(pass.exit)}`);
   if (w.stderr.trim()) console.log(`watcher stderr:\n${w.stderr.trim().slice(0, 2000)}`);
   console.log(`load average  start ${load0}, end ${load1}${Number(load0.split(' ')[0]) > 0.5 ? ' (busy before we started: figures are noisier)' : ''}`);
   console.log(`store         ${storeLine(store)}: ${ok(pass.store)}`);
