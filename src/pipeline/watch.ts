@@ -4,7 +4,6 @@
 // counted, and the byte offset to resume from — the start of the event still being built, so a
 // restart re-reads it whole — are saved in one SQLite transaction.
 import path from 'node:path';
-import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Incident, LogEvent, SavedPosition } from '../model.js';
 import type { CompiledRule } from '../match/load-rules.js';
 import { Matcher } from '../match/matcher.js';
@@ -15,7 +14,8 @@ import { serviceFromFileName } from '../sources/discover.js';
 import { FileFollower, type FollowerSink } from '../sources/follow/file-follower.js';
 import { FINGERPRINT_BYTES, headMatches } from '../sources/follow/identity.js';
 import { KnownContent } from '../sources/follow/known-content.js';
-import { initialFiles, liveFileOf, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
+import { initialFiles, liveFileOf, watchDirs, watchRoot, type WatchRoot } from '../sources/follow/watch-paths.js';
+import { DirWatchers } from '../sources/follow/dir-watch.js';
 import { Pm2Timeline } from './pm2-timeline.js';
 
 /** How long a finished file's position is kept, so a restart recognises its rotated copies. */
@@ -29,7 +29,6 @@ const RESCAN_EVERY = 5;
 import type { Store, TraceRow } from '../store/store.js';
 import { processEvents, readProcessTable } from '../sources/process-table.js';
 import fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 
 const STATE_KEY = 'live-correlator';
 
@@ -90,9 +89,7 @@ export class Watcher {
   /** Files read to their end and closed: kept in checkpoints so a restart knows them. */
   private readonly retired = new Map<string, { position: SavedPosition; at: number }>();
   private firstRun = true;
-  private readonly fsWatchers: FSWatcher[] = [];
-  private readonly watcherDepth = new Map<FSWatcher, number>();
-  private readonly watchedRoots = new Set<string>();
+  private dirWatchers: DirWatchers | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly pm2 = new Pm2Timeline();
@@ -140,21 +137,18 @@ export class Watcher {
           });
         }
         this.pollAgainSoon(abs);
+      } else if (this.roots.some((r) => r.acceptsRotated(abs))) {
+        // a rotated part appeared or grew: adopt it if it is new, and look at the live files
+        // (a burst of raw events for one rotation makes one poll, not one each)
+        void this.enqueue(() => this.adoptRotated(abs, 0));
+        this.schedulePollAll();
+      } else {
+        // a folder appeared or something was renamed or deleted: look at every file now
+        this.schedulePollAll();
       }
-      else if (this.roots.some((r) => r.acceptsRotated(abs))) void this.enqueue(() => this.adoptRotated(abs, 0).then(() => this.pollAll()));
-      else this.schedulePollAll();
     };
-    for (const depth of new Set(this.roots.map((r) => r.depth))) {
-      const existing = this.roots.filter((r) => r.depth === depth && existsSync(r.watchPath)).map((r) => r.watchPath);
-      for (const p of existing) this.watchedRoots.add(p);
-      const w = chokidarWatch(existing, { ignoreInitial: true, persistent: true, depth });
-      this.watcherDepth.set(w, depth);
-      w.on('add', onPath).on('change', onPath).on('unlink', () => this.schedulePollAll());
-      // a file renamed or deleted and created again shows as add/unlink here; schedulePollAll
-      // stats every path right away
-      w.on('error', (err) => this.options.warn(`watcher: ${err instanceof Error ? err.message : String(err)}`));
-      this.fsWatchers.push(w);
-    }
+    this.dirWatchers = new DirWatchers(onPath);
+    this.dirWatchers.add(watchDirs(this.roots));
     const every = (ms: number, fn: () => Promise<void>): void => {
       this.timers.push(setInterval(() => void this.enqueue(fn), ms));
     };
@@ -177,7 +171,8 @@ export class Watcher {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.repollTimers.values()) clearTimeout(t);
-    for (const w of this.fsWatchers) await w.close();
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.dirWatchers?.close();
     await this.enqueue(async () => {
       await this.pollAll();
       for (const t of this.tracked.values()) t.parser.flush();
@@ -197,9 +192,9 @@ export class Watcher {
   private readonly pollQueued = new Set<string>();
 
   /**
-   * chokidar throttles change events per file: a second write soon after the first is reported
-   * late or not at all (measured: a line written 20 ms after another took up to 1.2 s, the stat
-   * poll's period). A trailing poll shortly after each event reads it in time.
+   * A change event may be the first of a burst whose later writes raise no event we see in
+   * time (measured with chokidar, which throttles them: a line written 20 ms after another took
+   * up to 1.2 s, the stat poll's period). A trailing poll shortly after each event reads it.
    */
   private pollAgainSoon(file: string): void {
     if (this.repollTimers.has(file) || this.stopped) return;
@@ -213,7 +208,7 @@ export class Watcher {
 
   private pollTimer: NodeJS.Timeout | undefined;
   private schedulePollAll(): void {
-    if (this.pollTimer) return;
+    if (this.pollTimer || this.stopped) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
       void this.enqueue(() => this.pollAll());
@@ -366,18 +361,9 @@ export class Watcher {
     // not exist yet (its folder was created later), or events lost under load.
     if (++this.polls % RESCAN_EVERY === 0) {
       for (const file of initialFiles(this.roots)) if (!this.byPath.has(file)) await this.ensure(file, true);
-      this.watchNewRoots();
+      this.dirWatchers?.add(watchDirs(this.roots));
     }
     this.correlator.tick();
-  }
-
-  /** Roots whose folder did not exist when we started get their change events once it does. */
-  private watchNewRoots(): void {
-    for (const root of this.roots) {
-      if (this.watchedRoots.has(root.watchPath) || !existsSync(root.watchPath)) continue;
-      this.watchedRoots.add(root.watchPath);
-      this.fsWatchers.find((w) => this.watcherDepth.get(w) === root.depth)?.add(root.watchPath);
-    }
   }
 
   private lastRotatedScan = 0;

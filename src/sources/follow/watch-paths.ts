@@ -90,3 +90,25 @@ export function initialFiles(roots: WatchRoot[], rotated = false): string[] {
   for (const root of roots) visit(root.watchPath, root, 0);
   return [...out];
 }
+
+/** The folders to watch for the roots: each root's folder and, for folder roots, its subfolders. */
+export function watchDirs(roots: WatchRoot[]): string[] {
+  const out = new Set<string>();
+  const visit = (dir: string, depth: number, max: number): void => {
+    out.add(dir);
+    if (depth >= max) return;
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git') visit(path.join(dir, e.name), depth + 1, max);
+    }
+  };
+  for (const root of roots) {
+    if (fs.statSync(root.watchPath, { throwIfNoEntry: false })?.isDirectory()) visit(root.watchPath, 0, root.depth);
+  }
+  return [...out];
+}
