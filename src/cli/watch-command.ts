@@ -81,7 +81,7 @@ export function registerWatch(program: Command): void {
     .action(async (given: string[], flags: WatchFlags) => {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
-      // loaded here, not at start-up: chokidar, SQLite and the PM2 helpers serve only this command
+      // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
       const [{ Watcher }, { openStore }, { writeReports }, { discoverPm2 }] = await Promise.all([
         import('../pipeline/watch.js'),
         import('../store/store.js'),

@@ -1,5 +1,5 @@
 // Which files watch mode follows: the files, folders and globs the user named, now and as they
-// appear. chokidar (inotify) tells us when something changes; this decides what counts. Only
+// appear. fs.watch (inotify, dir-watch.ts) tells us when something changes; this decides what counts. Only
 // live files are followed: rotated parts (`app.log.1`, `app__2026-02-10_00-00-00.log.gz`) are
 // read only to recover lines a rotation moved out from under us.
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { rotationOf } from '../discover.js';
 const LOG_NAME = /\.(log|txt|out|err|jsonl|ndjson)$/i;
 
 export interface WatchRoot {
-  /** What chokidar watches, and how deep below it. */
+  /** The folder whose changes are watched, and how many levels of subfolders below it. */
   watchPath: string;
   depth: number;
   /** Does this root want the file at `abs`? */
@@ -74,7 +74,7 @@ export function initialFiles(roots: WatchRoot[], rotated = false): string[] {
     const st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) return;
     if (st.isDirectory()) {
-      // `depth` counts folders below the root, as chokidar's option does
+      // `depth` counts folders below the root
       if (depth > root.depth || p.endsWith(`${path.sep}node_modules`)) return;
       let names: string[] = [];
       try {
