@@ -51,6 +51,8 @@ export class StreamParser {
   // file state
   private file = '';
   private lineNo = 0;
+  /** Lines before the first chunk of a resumed file: not read now, so not counted. */
+  private startLine = 0;
   private charsBefore = 0;
   private fileHadTs = false;
   private untimed: LogEvent[] = [];
@@ -82,7 +84,7 @@ export class StreamParser {
   beginFile(file: string, startLine = 0): void {
     this.file = file;
     this.lineNo = startLine;
-    this.lines -= startLine;
+    this.startLine = startLine;
     this.charsBefore = 0;
     this.fileHadTs = false;
     this.untimed = [];
@@ -151,7 +153,7 @@ export class StreamParser {
 
   endFile(): ParsedFile {
     if (this.evOpen) this.closeEvent('', 0);
-    this.lines += this.lineNo;
+    this.lines += this.lineNo - this.startLine;
     const result: ParsedFile = {
       file: this.file,
       untimed: this.untimed,

@@ -77,19 +77,6 @@ export function parseTimestamp(text: string): number | undefined {
   return t;
 }
 
-const MONTHS: Record<string, number> = {
-  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
-};
-const SYSLOG = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)/;
-
-/** Syslog/journald short form `Nov 22 09:39:07` has no year: the caller supplies one. */
-export function parseSyslogTimestamp(text: string, year: number): number | undefined {
-  const m = SYSLOG.exec(text);
-  if (!m) return undefined;
-  const [, mon, d, h, mi, s] = m;
-  return Date.UTC(year, MONTHS[mon ?? ''] ?? 0, Number(d), Number(h), Number(mi), Number(s));
-}
-
 /** Epoch value from a JSON log field: pino's ms number, epoch seconds, or an ISO string. */
 export function parseJsonTime(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {

@@ -109,13 +109,6 @@ export class FileFollower {
     return f;
   }
 
-  /** A follower for a rotated file found by inode: drained from the saved offset, then closed. */
-  static async openDetached(file: string, saved: SavedPosition, sink: FollowerSink): Promise<FileFollower | undefined> {
-    const f = await FileFollower.open(file, sink, { saved, fromStart: true });
-    if (f) f.detached = true;
-    return f;
-  }
-
   /** What identifies this file's content: a hash of its first bytes and how many were hashed. */
   fingerprintInfo(): { fingerprint: string; fingerprintLength: number } {
     return { fingerprint: this.fingerprint, fingerprintLength: this.fingerprintLength };

@@ -38,11 +38,6 @@ export async function readRange(fh: fs.FileHandle, start: number, length: number
   return buf.subarray(0, got);
 }
 
-export async function fingerprintOf(fh: fs.FileHandle, upTo = FINGERPRINT_BYTES): Promise<Fingerprint> {
-  const head = await readRange(fh, 0, upTo);
-  return { hash: head.length ? sha1(head) : '', length: head.length };
-}
-
 export async function tailHashAt(fh: fs.FileHandle, offset: number): Promise<string> {
   if (offset <= 0) return '';
   const start = Math.max(0, offset - TAIL_HASH_BYTES);
