@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { severityRank, type AnalysisResult, type Severity } from '../model.js';
-import { loadRules } from '../match/load-rules.js';
+import { loadRules } from '../rules/load-rules.js';
 import { analyze } from '../pipeline/analyze.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { SEVERITIES, type Severity } from '../model.js';
-import { parseDuration } from '../match/duration.js';
+import { parseDuration } from '../rules/duration.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import pc from 'picocolors';
 import type { Incident } from '../model.js';
 import type { IncidentChange } from '../correlate/live-correlator.js';
-import { loadRules } from '../match/load-rules.js';
+import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonIncident } from '../sinks/json.js';

@@ -5,7 +5,7 @@
 // per group keep their text for evidence.
 import { createHash } from 'node:crypto';
 import type { EvidenceLine, Incident, Match } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 import { renderIncidentText } from './incident-text.js';
 
 /** Matches per group kept whole (for evidence and capture values); later ones keep only their time. */

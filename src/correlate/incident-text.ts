@@ -1,7 +1,7 @@
 // Render a rule's Handlebars texts (summary, diagnosis, remediation, verify, prevent) for one
 // incident. Runs once per incident, after reading: templating stays off the hot path.
 import type { Incident, Remediation } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 
 function context(incident: Incident): Record<string, unknown> {
   return {

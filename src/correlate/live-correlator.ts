@@ -6,7 +6,7 @@
 // a restart re-reads only lines after the checkpoint and counts nothing twice.
 import { createHash } from 'node:crypto';
 import type { EvidenceLine, Incident, Match } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 import { variantOf } from './correlator.js';
 import { renderIncidentText } from './incident-text.js';
 

@@ -3,7 +3,7 @@
 // process snapshot, which has no service) is linked both ways, as the seed diagnoses reason
 // ("duplicate processes left .next inconsistent, hence the ENOENT"). Reports lead with the cause.
 import type { Incident } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 
 /** How far apart two incidents may be and still be cause and effect. */
 const SLACK_MS = 10 * 60_000;

@@ -4,9 +4,10 @@
 // `rules test` and `rules lint`.
 import type { LogEvent } from '../model.js';
 import { StreamParser } from '../parse/stream-parser.js';
-import { toLatin1 } from '../sources/read-file.js';
-import type { CompiledRule } from './load-rules.js';
-import { Matcher, matchRule, prefilterPasses } from './matcher.js';
+import { toLatin1 } from '../text/latin1.js';
+import type { CompiledRule } from '../rules/types.js';
+import { Matcher, matchRule } from './matcher.js';
+import { prefilterPasses } from '../parse/prefilter.js';
 
 export interface ExampleOutcome {
   text: string;

@@ -1,39 +1,14 @@
 // Apply compiled rules to events. Built once per run; `prefilter` tells the parser which lines
 // can possibly match, so only those events are built and tested here.
 import type { LogEvent, Match } from '../model.js';
-import type { CompiledRule } from './load-rules.js';
-import { prefilterLiterals } from './literals.js';
-import { LiteralScanner } from './literal-scanner.js';
-import { toLatin1 } from '../sources/read-file.js';
-
-export interface Prefilter {
-  /** Finds lines holding any rule literal; undefined when no rule has one. */
-  scanner: LiteralScanner | undefined;
-  /** Some pattern has no usable literal: every event must be built and tested. */
-  everyEvent: boolean;
-}
-
-/** Does `text` (a real string, not Latin-1) hold one of the prefilter's literals, or does everything pass? */
-export function prefilterPasses(prefilter: Prefilter, text: string): boolean {
-  return prefilter.everyEvent || (prefilter.scanner?.test(toLatin1(text)) ?? false);
-}
+import type { CompiledRule } from '../rules/types.js';
+import { buildPrefilter, type Prefilter } from '../parse/prefilter.js';
 
 export class Matcher {
   readonly prefilter: Prefilter;
 
   constructor(readonly rules: CompiledRule[]) {
-    const literals: string[] = [];
-    let everyEvent = false;
-    for (const rule of rules) {
-      for (const p of rule.patterns) {
-        if (p.source !== 'log') continue;
-        if (!p.literals) everyEvent = true;
-        else literals.push(...p.literals);
-      }
-    }
-    // the parser hands the scanner the file's bytes as Latin-1: search for the literals' bytes
-    const kept = prefilterLiterals(literals).map(toLatin1);
-    this.prefilter = { scanner: kept.length > 0 ? new LiteralScanner(kept) : undefined, everyEvent };
+    this.prefilter = buildPrefilter(rules);
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */

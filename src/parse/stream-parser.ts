@@ -3,8 +3,8 @@
 // a prefilter hit are built into strings (see build-event.ts). Timestamps are parsed lazily:
 // we remember where the last timestamp was and parse it only when an event needs it.
 import type { LogEvent } from '../model.js';
-import type { Prefilter } from '../match/matcher.js';
-import { MAX_LINE_BYTES, fromLatin1 } from '../sources/read-file.js';
+import type { Prefilter } from './prefilter.js';
+import { MAX_LINE_BYTES, fromLatin1 } from '../text/latin1.js';
 import { buildEvent } from './build-event.js';
 import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
 import { newPrefixScan, scanPrefixes } from './prefix.js';

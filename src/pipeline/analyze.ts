@@ -3,7 +3,7 @@
 // file, and the run goes on.
 import type { AnalysisResult, Incident, LogEvent, Match, RunStats, SkippedInput } from '../model.js';
 import { severityRank } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { Correlator } from '../correlate/correlator.js';
 import { linkRootCauses } from '../correlate/root-cause.js';

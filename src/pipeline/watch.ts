@@ -5,7 +5,7 @@
 // restart re-reads it whole — are saved in one SQLite transaction.
 import path from 'node:path';
 import type { Incident, LogEvent, SavedPosition } from '../model.js';
-import type { CompiledRule } from '../match/load-rules.js';
+import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { LiveCorrelator, type IncidentChange, type LiveState } from '../correlate/live-correlator.js';
 import { linkRootCauses } from '../correlate/root-cause.js';

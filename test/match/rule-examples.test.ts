@@ -1,7 +1,7 @@
 // Every rule proves itself (like ESLint's RuleTester and fail2ban's filter samples): its
 // examples must match, its near misses must not, through the real parser and prefilter.
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/match/load-rules.js';
+import { loadRules } from '../../src/rules/load-rules.js';
 import { runExamples } from '../../src/match/examples.js';
 
 const rules = loadRules();

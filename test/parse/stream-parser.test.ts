@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnippet } from '../../src/match/examples.js';
 import { StreamParser } from '../../src/parse/stream-parser.js';
-import { toLatin1 } from '../../src/sources/read-file.js';
+import { toLatin1 } from '../../src/text/latin1.js';
 import type { LogEvent } from '../../src/model.js';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;

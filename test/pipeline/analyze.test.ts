@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadRuleFile, type CompiledRule } from '../../src/match/load-rules.js';
+import { loadRuleFile } from '../../src/rules/load-rules.js';
+import type { CompiledRule } from '../../src/rules/types.js';
 import { analyze, InputError } from '../../src/pipeline/analyze.js';
 
 let rulesDir: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/match/load-rules.js';
+import { loadRules } from '../../src/rules/load-rules.js';
 import { analyze } from '../../src/pipeline/analyze.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));

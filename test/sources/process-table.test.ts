@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Correlator } from '../../src/correlate/correlator.js';
-import { loadRuleFile } from '../../src/match/load-rules.js';
+import { loadRuleFile } from '../../src/rules/load-rules.js';
 import { matchRule } from '../../src/match/matcher.js';
 import { parseStat, processEvents, readProcessTable, type ProcessRow } from '../../src/sources/process-table.js';
 

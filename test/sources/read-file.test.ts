@@ -4,7 +4,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InputFile } from '../../src/sources/discover.js';
-import { fromLatin1, MAX_LINE_BYTES, readTextChunks, type ReadIssues } from '../../src/sources/read-file.js';
+import { readTextChunks, type ReadIssues } from '../../src/sources/read-file.js';
+import { fromLatin1, MAX_LINE_BYTES } from '../../src/text/latin1.js';
 
 let dir: string;
 beforeEach(() => {

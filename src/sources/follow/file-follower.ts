@@ -10,7 +10,8 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { rotationOf } from '../discover.js';
-import { isGzip, MAX_LINE_BYTES } from '../read-file.js';
+import { isGzip } from '../read-file.js';
+import { MAX_LINE_BYTES } from '../../text/latin1.js';
 import { createHash } from 'node:crypto';
 import { headMatches, readRange, tailHashAt, FINGERPRINT_BYTES, TAIL_HASH_BYTES, type SavedPosition } from './identity.js';
 

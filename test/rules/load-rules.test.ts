@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadRuleFile, loadRules, RuleError } from '../../src/match/load-rules.js';
+import { loadRuleFile, loadRules, RuleError } from '../../src/rules/load-rules.js';
 
 let dir: string;
 beforeEach(() => {

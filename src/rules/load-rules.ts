@@ -10,52 +10,12 @@ import type HandlebarsNamespace from 'handlebars';
 import { schemas, type RuleSpec } from './rule-schema.js';
 import { parseDuration } from './duration.js';
 import { requiredLiterals } from './literals.js';
+import { RuleError, type CompiledPattern, type CompiledRule, type Template } from './types.js';
+
+export { RuleError } from './types.js';
+
 
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
-
-export class RuleError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | undefined,
-    detail: string,
-  ) {
-    super(`${file}${line ? `:${line}` : ''}: ${detail}`);
-    this.name = 'RuleError';
-  }
-}
-
-export interface CompiledPattern {
-  regex: RegExp;
-  source: 'log' | 'ps';
-  sufficient: boolean;
-  set: Record<string, string>;
-  /** Template of the service name (`{{command}}`, `{{match}}`), if the pattern sets one. */
-  service: string | undefined;
-  /** Literals of which every match contains one; undefined means this pattern sees every event. */
-  literals: string[] | undefined;
-  caseInsensitive: boolean;
-}
-
-export type Template = (context: object) => string;
-
-export interface CompiledRule {
-  spec: RuleSpec;
-  file: string;
-  builtin: boolean;
-  /** Set when this user rule replaced a built-in one. */
-  overrides?: string | undefined;
-  patterns: CompiledPattern[];
-  excludes: RegExp[];
-  windowMs: number;
-  resolveAfterMs: number;
-  templates: {
-    summary: Template | undefined;
-    diagnosis: Template;
-    remediation: Array<{ title: Template; commands: Template[]; detail: Template | undefined }>;
-    verify: Template[];
-    prevent: Template[];
-  };
-}
 
 // yaml and handlebars load on first use: a run whose built-in rules come from the build-time
 // cache (see loadBuiltinRules) needs neither at start-up (they cost ~330 ms of a 0.5 s start).

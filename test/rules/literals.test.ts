@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prefilterLiterals, requiredLiterals } from '../../src/match/literals.js';
-import { LiteralScanner } from '../../src/match/literal-scanner.js';
+import { prefilterLiterals, requiredLiterals } from '../../src/rules/literals.js';
+import { LiteralScanner } from '../../src/parse/literal-scanner.js';
 
 describe('requiredLiterals', () => {
   it.each([

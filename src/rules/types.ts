@@ -1,0 +1,49 @@
+// The compiled form of a rule that every stage reads (match, correlate, sinks), and the error a
+// broken rule file raises. Kept apart from the loader so a stage that only reads rules does not
+// import the YAML/Handlebars loading code.
+import type { RuleSpec } from './rule-schema.js';
+
+export class RuleError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    detail: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${detail}`);
+    this.name = 'RuleError';
+  }
+}
+
+export interface CompiledPattern {
+  regex: RegExp;
+  source: 'log' | 'ps';
+  sufficient: boolean;
+  set: Record<string, string>;
+  /** Template of the service name (`{{command}}`, `{{match}}`), if the pattern sets one. */
+  service: string | undefined;
+  /** Literals of which every match contains one; undefined means this pattern sees every event. */
+  literals: string[] | undefined;
+  caseInsensitive: boolean;
+}
+
+export type Template = (context: object) => string;
+
+export interface CompiledRule {
+  spec: RuleSpec;
+  file: string;
+  builtin: boolean;
+  /** Set when this user rule replaced a built-in one. */
+  overrides?: string | undefined;
+  patterns: CompiledPattern[];
+  excludes: RegExp[];
+  windowMs: number;
+  resolveAfterMs: number;
+  templates: {
+    summary: Template | undefined;
+    diagnosis: Template;
+    remediation: Array<{ title: Template; commands: Template[]; detail: Template | undefined }>;
+    verify: Template[];
+    prevent: Template[];
+  };
+}
+
