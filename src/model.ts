@@ -67,6 +67,8 @@ export interface Remediation {
   /** Shell commands, one per entry, shown in the report (never run by analyze). */
   commands: string[];
   detail?: string | undefined;
+  /** Why a step shows a placeholder instead of a value from the log (the value did not fit its type). */
+  notes?: string[] | undefined;
 }
 
 export interface IncidentLink {

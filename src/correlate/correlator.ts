@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceLine, Incident, Match } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
-import { renderIncidentText } from './incident-text.js';
 
 /** Matches per group kept whole (for evidence and capture values); later ones keep only their time. */
 const KEEP_FIRST = 50;
@@ -190,7 +189,8 @@ function buildIncident(g: Group, recs: Rec[], endOfLogs: number | undefined): In
     links: [],
     timeApprox: approx,
   };
-  return renderIncidentText(incident, rule);
+  // texts (summary, remediation...) are rendered by the sinks (sinks/incident-text.ts)
+  return incident;
 }
 
 /** The first match, a few distinct variants, and the last: what a reader needs, not every line. */

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import type { EvidenceLine, Incident, Match } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 import { variantOf } from './correlator.js';
-import { renderIncidentText } from './incident-text.js';
 
 const MAX_CAPTURE_VALUES = 20;
 const EVIDENCE_VARIANTS = 3;
@@ -279,5 +278,7 @@ function toIncident(inc: LiveIncident, ruleId: string, key: string, rule: Compil
     links: inc.previousId ? [{ id: inc.previousId, rule: ruleId, title: rule.spec.title, relation: 'recurrence-of' }] : [],
     timeApprox: inc.approx,
   };
-  return render ? renderIncidentText(incident, rule) : incident;
+  // texts are rendered by the sinks (sinks/incident-text.ts); `render` is kept for callers
+  void render;
+  return incident;
 }

@@ -7,6 +7,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { Correlator } from '../correlate/correlator.js';
 import { linkRootCauses } from '../correlate/root-cause.js';
+import { renderIncidentTexts } from '../sinks/incident-text.js';
 import { discoverStreams, type LogStream } from '../sources/discover.js';
 import { readTextChunks, type ReadIssues } from '../sources/read-file.js';
 import { StreamParser, type ParsedFile } from '../parse/stream-parser.js';
@@ -144,6 +145,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   let incidents = correlator.finish(lastTime);
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
+  incidents = renderIncidentTexts(incidents, options.rules);
   incidents.sort(compareIncidents);
 
   stats.matches = correlator.matches;

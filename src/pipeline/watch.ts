@@ -8,6 +8,7 @@ import type { Incident, LogEvent, SavedPosition } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { LiveCorrelator, type IncidentChange, type LiveState } from '../correlate/live-correlator.js';
+import { renderIncidentText } from '../sinks/incident-text.js';
 import { linkRootCauses } from '../correlate/root-cause.js';
 import { StreamParser } from '../parse/stream-parser.js';
 import { serviceFromFileName } from '../sources/discover.js';
@@ -95,12 +96,20 @@ export class Watcher {
   private readonly pm2 = new Pm2Timeline();
   /** Links last saved per incident, so an unchanged incident is not rendered and saved again. */
   private linkedIds = new Map<string, string>();
+  /** Fills an incident's texts from its rule (sinks/incident-text.ts), off the reading loop. */
+  private readonly render: (incident: Incident) => Incident;
 
   constructor(private readonly options: WatchOptions) {
     this.matcher = new Matcher(options.rules);
     const state = options.store.loadWatchState(STATE_KEY);
     const saved = isSavedState(state) ? state : undefined;
-    this.correlator = new LiveCorrelator(options.rules, options.onIncident, saved?.correlator);
+    const rules = new Map(options.rules.map((r) => [r.spec.id, r]));
+    const rendered = (i: Incident): Incident => {
+      const rule = rules.get(i.rule);
+      return rule ? renderIncidentText(i, rule) : i;
+    };
+    this.render = rendered;
+    this.correlator = new LiveCorrelator(options.rules, (i, change) => options.onIncident(rendered(i), change), saved?.correlator);
     this.lastCheckpointAt = saved?.checkpointAt ?? 0;
     for (const head of saved?.knownHeads ?? []) this.known.rememberHead(head);
     this.roots = options.paths.map((p) => watchRoot(p));
@@ -453,7 +462,7 @@ export class Watcher {
       const { offset, line } = resumePoint(t);
       positions.push(t.follower.position(offset, line, await t.follower.tailHashAt(offset)));
     }
-    const changed = this.correlator.takeChanged();
+    const changed = this.correlator.takeChanged().map(this.render);
     const ids = new Set(changed.map((i) => i.id));
     // links over the open incidents, unrendered; an incident whose links changed is saved
     // rendered, like any other changed one
@@ -465,7 +474,7 @@ export class Watcher {
     }
     const newlyLinked = [...linked.keys()].filter((id) => !ids.has(id) && this.linkedIds.get(id) !== linkSignature(linked.get(id)));
     if (newlyLinked.length > 0) {
-      for (const inc of this.correlator.current()) {
+      for (const inc of this.correlator.current().map(this.render)) {
         const live = linked.get(inc.id);
         if (!live || !newlyLinked.includes(inc.id)) continue;
         inc.links = live.links;

@@ -10,7 +10,9 @@ import type HandlebarsNamespace from 'handlebars';
 import { schemas, type RuleSpec } from './rule-schema.js';
 import { parseDuration } from './duration.js';
 import { requiredLiterals } from './literals.js';
-import { RuleError, type CompiledPattern, type CompiledRule, type Template } from './types.js';
+import { RuleError, type CompiledPattern, type CompiledRule } from './types.js';
+import { namedGroups, ruleCaptures } from './capture-types.js';
+import { checkPasteable, type PasteKind } from './template-check.js';
 
 export { RuleError } from './types.js';
 
@@ -152,7 +154,7 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
 }
 
 /**
- * Compile a validated rule: regexes, literals, templates. `at` gives the YAML line of a field for
+ * Compile a validated rule: regexes, literals, capture types, template checks. `at` gives the YAML line of a field for
  * error messages; `checkTemplates` parses the Handlebars texts now (cached rules were checked at
  * build time).
  */
@@ -190,7 +192,7 @@ function compileRule(
 
   const known = new Set(['service', 'file', 'pid']);
   for (const p of patterns) {
-    for (const name of namedGroups(p.regex)) known.add(name);
+    for (const name of namedGroups(p.regex.source)) known.add(name);
     for (const name of Object.keys(p.set)) known.add(name);
   }
   spec.group_by.forEach((key, i) => {
@@ -203,20 +205,42 @@ function compileRule(
     throw new RuleError(file, at(['threshold', 'distinct']), `threshold.distinct: "${distinct}" is not a capture of this rule`);
   }
 
-  // Templates are parsed now (a syntax error names its line at load time) and compiled on
-  // first use: compiling every rule's texts cost ~150 ms of start-up for reports rarely rendered.
-  const compile = (source: string, p: Array<string | number>): Template => {
-    try {
-      if (checkTemplates) hbs().parse(source);
-    } catch (err) {
-      throw new RuleError(file, at(p), `${p.join('.')}: bad template: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
+  const captures = ruleCaptures(spec.match, spec.captures ?? {});
+  Object.keys(spec.captures ?? {}).forEach((name) => {
+    if (!(name in captures.types)) {
+      throw new RuleError(file, at(['captures', name]), `captures.${name}: not a capture of this rule (${Object.keys(captures.types).join(', ')})`);
     }
-    let compiled: Template | undefined;
-    return (context) => {
-      compiled ??= hbs().compile(source, { noEscape: true, strict: false });
-      return compiled(context);
+  });
+  // Templates are parsed now, so a syntax error or a raw log value in a command names its line
+  // at load time; they are compiled by the sinks when an incident is rendered. Cached built-in
+  // rules were checked at build time.
+  if (checkTemplates) {
+    const check = (source: string, p: Array<string | number>, kind: PasteKind | undefined): void => {
+      let ast: hbs.AST.Program;
+      try {
+        ast = hbs().parse(source);
+      } catch (err) {
+        throw new RuleError(file, at(p), `${p.join('.')}: bad template: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
+      }
+      if (kind === undefined) return;
+      const problem = checkPasteable(ast, kind, captures)[0];
+      if (problem) {
+        const base = at(p);
+        // a block scalar (`|-`) starts on the line after its key
+        const line = base === undefined ? undefined : base + problem.line - 1 + (source.includes('\n') ? 1 : 0);
+        throw new RuleError(file, line, `${p.join('.')}: ${problem.message}`);
+      }
     };
-  };
+    if (spec.summary !== undefined) check(spec.summary, ['summary'], undefined);
+    check(spec.diagnosis, ['diagnosis'], undefined);
+    spec.remediation.forEach((r, i) => {
+      check(r.title, ['remediation', i, 'title'], undefined);
+      r.commands.forEach((c, j) => check(c, ['remediation', i, 'commands', j], 'shell'));
+      if (r.detail !== undefined) check(r.detail, ['remediation', i, 'detail'], 'detail');
+    });
+    spec.verify.forEach((v, i) => check(v, ['verify', i], 'shell'));
+    spec.prevent.forEach((v, i) => check(v, ['prevent', i], 'shell'));
+  }
   const windowMs = parseDuration(spec.window);
   return {
     spec,
@@ -226,22 +250,8 @@ function compileRule(
     excludes,
     windowMs,
     resolveAfterMs: spec.resolve_after ? parseDuration(spec.resolve_after) : windowMs,
-    templates: {
-      summary: spec.summary === undefined ? undefined : compile(spec.summary, ['summary']),
-      diagnosis: compile(spec.diagnosis, ['diagnosis']),
-      remediation: spec.remediation.map((r, i) => ({
-        title: compile(r.title, ['remediation', i, 'title']),
-        commands: r.commands.map((c, j) => compile(c, ['remediation', i, 'commands', j])),
-        detail: r.detail === undefined ? undefined : compile(r.detail, ['remediation', i, 'detail']),
-      })),
-      verify: spec.verify.map((v, i) => compile(v, ['verify', i])),
-      prevent: spec.prevent.map((v, i) => compile(v, ['prevent', i])),
-    },
+    captures,
   };
-}
-
-function namedGroups(regex: RegExp): string[] {
-  return [...regex.source.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1] ?? '');
 }
 
 /** Line of the YAML node at `p` (or its nearest existing parent). */

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { SEVERITIES } from '../model.js';
 import { DURATION } from './duration.js';
+import { CAPTURE_TYPES } from './capture-types.js';
 
 export { parseDuration } from './duration.js';
 
@@ -38,7 +39,7 @@ function build() {
   const remediationSchema = z.strictObject({
     title: z.string().min(1),
     kind: z.enum(['command', 'code-change', 'config-change', 'investigate']).default('command'),
-    /** Shell commands (Handlebars, may use captures); shown in reports, never run by analyze. */
+    /** Shell commands (Handlebars; a capture only as {{arg name}}); shown in reports, never run by analyze. */
     commands: z.array(z.string()).default([]),
     detail: z.string().optional(),
   });
@@ -68,6 +69,13 @@ function build() {
       .default({ count: 1 }),
     /** Watch mode: resolve after this long without a match (default: the window). */
     resolve_after: durationSchema.optional(),
+    /**
+     * Type of each capture that may appear in pasteable text (commands, verify, code in detail):
+     * app, port, pid, int, signal, path, module, host, url, word, time or text. Defaults by name
+     * (service: app, port: port, pid: pid, path: path, address: host, module: module...); any
+     * other capture is free text, which is never put into a command.
+     */
+    captures: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'a capture name'), z.enum(CAPTURE_TYPES)).default({}),
     /** Rules whose incidents, when they overlap this one, are its likely cause. */
     caused_by: z.array(z.string()).default([]),
     /** What happened, for the report (Handlebars; captures and `count`, `services` available). */

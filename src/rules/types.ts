@@ -2,6 +2,7 @@
 // broken rule file raises. Kept apart from the loader so a stage that only reads rules does not
 // import the YAML/Handlebars loading code.
 import type { RuleSpec } from './rule-schema.js';
+import type { RuleCaptures } from './capture-types.js';
 
 export class RuleError extends Error {
   constructor(
@@ -26,8 +27,6 @@ export interface CompiledPattern {
   caseInsensitive: boolean;
 }
 
-export type Template = (context: object) => string;
-
 export interface CompiledRule {
   spec: RuleSpec;
   file: string;
@@ -38,12 +37,6 @@ export interface CompiledRule {
   excludes: RegExp[];
   windowMs: number;
   resolveAfterMs: number;
-  templates: {
-    summary: Template | undefined;
-    diagnosis: Template;
-    remediation: Array<{ title: Template; commands: Template[]; detail: Template | undefined }>;
-    verify: Template[];
-    prevent: Template[];
-  };
+  /** Which captures carry log values and their types; which are the rule's own constants. */
+  captures: RuleCaptures;
 }
-

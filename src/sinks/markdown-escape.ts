@@ -24,6 +24,13 @@ export function truncate(value: string, max: number): string {
   return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
+/** Cut to at most `max` characters at a line end, so no line (a command in a code block) is cut in half. */
+function truncateLines(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const end = value.lastIndexOf('\n', max);
+  return `${value.slice(0, Math.max(0, end))}\n…`;
+}
+
 function longestRun(text: string, char: string): number {
   let longest = 0;
   let run = 0;
@@ -44,6 +51,11 @@ export interface FenceOptions {
   maxLineChars?: number;
   /** Prefix for every line but the first (a block inside a list item). */
   indent?: string;
+  /**
+   * Never cut: for commands a person pastes. A command cut inside a quote runs the lines after it
+   * as its arguments; commands are bounded instead by refusing over-long values (shell-values.ts).
+   */
+  whole?: boolean;
 }
 
 /**
@@ -52,9 +64,10 @@ export interface FenceOptions {
  * opening one), and never shorter than 3. Long content is cut, and the cut is said after the block.
  */
 export function fence(content: string, options: FenceOptions = {}): string {
-  const maxLines = options.maxLines ?? 40;
-  const maxChars = options.maxChars ?? 4096;
-  const maxLineChars = options.maxLineChars ?? 400;
+  const whole = options.whole === true;
+  const maxLines = whole ? Infinity : (options.maxLines ?? 40);
+  const maxChars = whole ? Infinity : (options.maxChars ?? 4096);
+  const maxLineChars = whole ? Infinity : (options.maxLineChars ?? 400);
   const lines = cleanText(content).split('\n');
   while (lines.length > 1 && (lines[lines.length - 1] ?? '').trim() === '') lines.pop();
   while (lines.length > 1 && (lines[0] ?? '').trim() === '') lines.shift();
@@ -263,7 +276,7 @@ function escapeProseLine(line: string): string {
  */
 export function prose(value: string, options: { indent?: string; max?: number } = {}): string {
   const indent = options.indent ?? '';
-  const lines = truncate(cleanText(value).trim(), options.max ?? 8000).split('\n');
+  const lines = truncateLines(cleanText(value).trim(), options.max ?? 8000).split('\n');
   let state: FenceState | null = null;
   let inList = false;
   let afterBlank = true;
@@ -276,7 +289,7 @@ export function prose(value: string, options: { indent?: string; max?: number } 
       let end = i;
       while (end < lines.length && (INDENTED.test(lines[end] ?? '') || (lines[end] ?? '').trim() === '')) end += 1;
       while (end > i && (lines[end - 1] ?? '').trim() === '') end -= 1;
-      out.push(...fence(lines.slice(i, end).map((l) => l.replace(INDENTED, '')).join('\n'), { maxLines: 200, maxChars: 8000 }).split('\n'));
+      out.push(...fence(lines.slice(i, end).map((l) => l.replace(INDENTED, '')).join('\n'), { whole: true }).split('\n'));
       i = end - 1;
       afterBlank = false;
       continue;

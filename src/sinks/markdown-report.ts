@@ -79,13 +79,14 @@ function createHandlebars(): typeof Handlebars {
     cell: ([v], h) => cell(toText(v), toNumber(h.get('max'), 80)),
     /** {{code value}} / {{code value table=true}}: an inline code span. */
     code: ([v], h) => code(toText(v), { inTable: h.get('table') === true, max: toNumber(h.get('max'), 200) }),
-    /** {{fence text "lang"}}: a fenced block its content cannot close; long content is cut. */
+    /** {{fence text "lang"}}: a fenced block its content cannot close; long content is cut unless whole=true. */
     fence: ([v, lang], h) =>
       fence(toText(v), {
         lang: toText(lang),
         maxLines: toNumber(h.get('maxLines'), 40),
         maxChars: toNumber(h.get('maxChars'), 4096),
         indent: toText(h.get('indent')),
+        whole: h.get('whole') === true,
       }),
     /** {{prose text indent="   "}}: rule-authored Markdown, defused. */
     prose: ([v], h) => prose(toText(v), { indent: toText(h.get('indent')) }),

@@ -12,11 +12,12 @@ const COMMON_COMMANDS = new Set(
 /**
  * Rule authors often write a verify step as a bare shell line (`pm2 describe api | grep ...  # expect 0`).
  * As prose its `*`, `[` and `#` would be mangled, so such lines go into a bash block instead.
- * A command: one line, no backticks, a lowercase first word that is a known command or is
+ * A command (possibly commented out): one line, no backticks, a lowercase first word that is a known command or is
  * followed by shell syntax (a flag, pipe, `;`, `&&`, `$(`, or a trailing `# comment`).
  */
 export function looksLikeCommand(text: string): boolean {
-  const line = text.trim();
+  // a step whose log value was refused is kept as a comment (`# pm2 describe <app> ...`)
+  const line = text.trim().replace(/^#\s+(?=[a-z])/, '');
   if (line === '' || line.includes('\n') || line.includes('`')) return false;
   const first = /^[a-z][a-z0-9._-]*(?=\s|$)/.exec(line)?.[0];
   if (first === undefined) return false;

@@ -50,8 +50,10 @@ export interface RemediationView {
   /** `code change`, `configuration change`, `investigation`; null for plain commands. */
   kind: string | null;
   detail: string | null;
-  /** Commands joined one per line (raw; render with `fence`), or null. */
+  /** Commands joined one per line (raw; render with `fence ... whole=true`), or null. */
   commands: string | null;
+  /** Why a step shows a placeholder instead of a log value (raw; render with `inline`). */
+  notes: string[];
 }
 
 export interface CauseView {
@@ -159,6 +161,7 @@ function remediationView(r: Remediation, number: number): RemediationView {
     kind: KIND[r.kind],
     detail: blankToNull(r.detail),
     commands: commands.length > 0 ? commands.join('\n') : null,
+    notes: r.notes ?? [],
   };
 }
 

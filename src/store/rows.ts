@@ -59,6 +59,7 @@ const remediations = z.array(
     kind: z.enum(['command', 'code-change', 'config-change', 'investigate']),
     commands: stringList,
     detail: z.string().optional(),
+    notes: stringList.optional(),
   }),
 );
 const links = z.array(
