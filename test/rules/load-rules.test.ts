@@ -43,7 +43,7 @@ describe('loadRuleFile', () => {
     const rule = loadRuleFile(write('ok.yaml', VALID));
     expect(rule.spec.id).toBe('my-rule');
     expect(rule.patterns[0]?.literals).toEqual(['disk quota exceeded for ']);
-    expect(rule.templates.diagnosis({ user: 'bob' })).toBe('User bob is over quota');
+    expect(rule.captures).toEqual({ types: { service: 'app', pid: 'pid', user: 'text' }, constants: [] });
   });
 
   it('names file, line and field for an unknown key', () => {
