@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Correlator } from '../../src/correlate/correlator.js';
+import { renderIncidentText } from '../../src/sinks/incident-text.js';
 import { loadRuleFile } from '../../src/rules/load-rules.js';
 import { matchRule } from '../../src/match/matcher.js';
 import { parseStat, processEvents, readProcessTable, type ProcessRow } from '../../src/sources/process-table.js';
@@ -71,8 +72,9 @@ describe.runIf(onLinux)('live process table', () => {
 
     const correlator = new Correlator([rule]);
     for (const m of matches) correlator.add(m);
-    const [incident, ...rest] = correlator.finish(now);
+    const [found, ...rest] = correlator.finish(now);
     expect(rest).toEqual([]);
+    const incident = found && renderIncidentText(found, rule);
     expect(incident?.rule).toBe('duplicate-process');
     expect(incident?.count).toBe(3);
     expect(incident?.summary).toContain('3 processes of `tsx watch`');
