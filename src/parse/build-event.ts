@@ -41,13 +41,16 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
     if (i === 0) {
       if (scan.appStart >= 0) service = line.slice(scan.appStart, scan.appEnd);
       if (scan.tsStart >= 0) time = parseTimestamp(line.slice(scan.tsStart, scan.tsEnd));
+      if (scan.pidStart >= 0 && scan.pidEnd > scan.pidStart) pid = Number(line.slice(scan.pidStart, scan.pidEnd));
+      if (scan.levelStart >= 0) level = line.slice(scan.levelStart, scan.levelEnd);
+      if (scan.hostStart >= 0) fields = { host: line.slice(scan.hostStart, scan.hostEnd) };
       const json = content.charCodeAt(0) === 123 ? parseJsonLine(content) : undefined;
       if (json) {
         time ??= json.time;
         if (json.service) service = json.service;
-        pid = json.pid;
-        level = json.level;
-        fields = json.fields;
+        pid = json.pid ?? pid;
+        level = json.level ?? level;
+        fields = fields ? { ...fields, ...json.fields } : json.fields;
         texts.push(json.text);
         continue;
       }

@@ -8,7 +8,7 @@ import { MAX_LINE_BYTES, fromLatin1 } from '../text/latin1.js';
 import { buildEvent } from './build-event.js';
 import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
 import { newPrefixScan, scanPrefixes } from './prefix.js';
-import { psHeader, psRowEvent, snapshotTime, type PsLayout } from './ps-snapshot.js';
+import { detectProcessListing, psHeader, psRowEvent, type PsLayout } from './ps-snapshot.js';
 import { parseTimestamp } from './timestamp.js';
 import { parseJsonLine } from './build-event.js';
 
@@ -261,12 +261,12 @@ export class StreamParser {
 
   private detectPs(chunk: string): void {
     this.firstLineSeen = true;
-    const lines = chunk.slice(0, 4096).split('\n', 3);
-    const first = lines[0] ?? '';
-    const header = psHeader(first) ? first : psHeader(lines[1] ?? '') ? lines[1] : undefined;
-    if (header === undefined) return;
-    this.ps = psHeader(header);
-    if (header !== first) this.psTime = snapshotTime(first);
+    // process listings are small text files; decode only their head to look
+    const head = fromLatin1(chunk.slice(0, 4096)).split('\n', 14);
+    const found = detectProcessListing(head);
+    if (!found) return;
+    this.ps = found.layout;
+    this.psTime = found.time;
   }
 
   private pushPs(chunk: string): void {

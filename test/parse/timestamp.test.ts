@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTimeEnd, parseJsonTime, parseTimestamp } from '../../src/parse/timestamp.js';
+import { apacheTimeEnd, dateTimeEnd, parseJsonTime, parseTimestamp, slashDateTimeEnd, syslogTimeEnd } from '../../src/parse/timestamp.js';
 
 describe('parseTimestamp', () => {
   it.each([
@@ -33,5 +33,34 @@ describe('parseJsonTime', () => {
     expect(parseJsonTime(1770000000.5)).toBe(1770000000500);
     expect(parseJsonTime('2026-02-08T16:43:03.343Z')).toBe(Date.parse('2026-02-08T16:43:03.343Z'));
     expect(parseJsonTime('soon')).toBeUndefined();
+  });
+});
+
+describe('times of other writers', () => {
+  const dec2026 = Date.parse('2026-12-20T00:00:00Z');
+  it.each([
+    ['2026/12/03 02:11:47', '2026-12-03T02:11:47.000Z'], // nginx error log
+    ['Wed Dec 03 02:11:47.123456 2026', '2026-12-03T02:11:47.123Z'], // Apache 2.4
+    ['Dec  3 02:11:47', '2026-12-03T02:11:47.000Z'], // syslog, space-padded day
+    ['Dec 03 02:11:47.250000', '2026-12-03T02:11:47.250Z'], // journalctl -o short-precise
+  ])('reads %s', (text, iso) => {
+    expect(new Date(parseTimestamp(text, dec2026) ?? NaN).toISOString()).toBe(iso);
+  });
+
+  it('puts a syslog time that would lie in the future into the previous year', () => {
+    const jan2027 = Date.parse('2027-01-02T00:00:00Z');
+    expect(new Date(parseTimestamp('Dec 31 23:59:59', jan2027) ?? NaN).toISOString()).toBe('2026-12-31T23:59:59.000Z');
+    expect(new Date(parseTimestamp('Jan  1 00:00:01', jan2027) ?? NaN).toISOString()).toBe('2027-01-01T00:00:01.000Z');
+  });
+
+  it('finds where each format ends without regexes', () => {
+    const nginx = '2026/12/03 02:11:47 [error] 123#0: x';
+    expect(nginx.slice(slashDateTimeEnd(nginx, 0))).toBe(' [error] 123#0: x');
+    const sys = 'Dec  3 02:11:47 host app[1]: x';
+    expect(sys.slice(syslogTimeEnd(sys, 0))).toBe(' host app[1]: x');
+    expect(syslogTimeEnd('Decimal 3 is odd', 0)).toBe(-1);
+    expect(syslogTimeEnd('Error: x', 0)).toBe(-1);
+    const apache = 'Wed Dec 03 02:11:47.123456 2026] [x]';
+    expect(apache.slice(apacheTimeEnd(apache, 0))).toBe('] [x]');
   });
 });
