@@ -12,6 +12,7 @@ import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonIncident } from '../sinks/json.js';
+import { inertJson, visibleLine } from '../text/terminal.js';
 
 
 import { collect, makeOutput, UsageError, VERSION } from './common.js';
@@ -45,9 +46,7 @@ export function defaultStatePath(): string {
 
 const CHANGE_LABEL: Record<IncidentChange, string> = { opened: 'OPENED', updated: 'UPDATED', escalated: 'ESCALATED', resolved: 'RESOLVED' };
 
-function plain(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+const plain = visibleLine;
 
 export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean): string {
   const label = CHANGE_LABEL[change].padEnd(9);
@@ -120,7 +119,7 @@ export function registerWatch(program: Command): void {
         onIncident: (incident, change) => {
           if (change === 'updated') return;
           if (flags.format === 'json') {
-            process.stdout.write(`${JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) })}\n`);
+            process.stdout.write(`${inertJson(JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) }))}\n`);
           } else {
             process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
           }
