@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { findOnPath } from './find-on-path.js';
 
 export interface Pm2App {
   name: string;
@@ -207,23 +208,6 @@ async function pm2Jlist(o: {
   return list.flatMap((p) => jlistApp(p) ?? []);
 }
 
-/**
- * An executable `name` in PATH's absolute folders. Empty and relative entries (`::`, `.`) mean the
- * current folder to a shell; they are skipped, as Go's exec.LookPath refuses such results.
- */
-export function findOnPath(name: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(path.delimiter)) {
-    if (!path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /**
  * The JSON array in jlist's output. The CLI may print warnings first (`[PM2][WARN] ...`, which
