@@ -37,11 +37,16 @@ export function liveFileOf(abs: string): string {
  * file just rotated away) counts as inside: the follower handles its disappearance.
  */
 function reallyInside(f: string, root: string): boolean {
+  // lstat first: a file deleted and re-created between two calls (delete rotation) must never
+  // look like a broken link
+  const st = fs.lstatSync(f, { throwIfNoEntry: false });
+  if (st === undefined) return true;
   let real: string;
   try {
-    real = fs.realpathSync(f);
+    real = st.isSymbolicLink() ? fs.realpathSync(f) : path.join(fs.realpathSync(path.dirname(f)), path.basename(f));
   } catch {
-    return fs.lstatSync(f, { throwIfNoEntry: false }) === undefined;
+    // a broken link leads nowhere we may read; a vanished folder is the follower's business
+    return !st.isSymbolicLink();
   }
   let realRoot = root;
   try {
