@@ -6,7 +6,11 @@ import { loadRules } from '../rules/load-rules.js';
 import { analyze } from '../pipeline/analyze.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
+import { UserError } from '../errors.js';
+import { isStdinPath } from '../sources/discover.js';
+import { inertJson, visible } from '../text/terminal.js';
 import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
+import { checkOutDir, writeReportSet } from './report-output.js';
 
 interface AnalyzeFlags {
   out?: string;
@@ -17,13 +21,14 @@ interface AnalyzeFlags {
   until?: number;
   failOn?: Severity;
   quiet?: boolean;
+  followSymlinks?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('analyse log files, folders (recursively), globs and .gz files once and report the incidents found')
-    .argument('<paths...>', 'log files, folders, globs (quote them) or .gz files')
+    .argument('<paths...>', 'log files, folders, globs (quote them), .gz files; - reads standard input')
     .option('-o, --out <dir>', 'write Markdown reports here: summary.md and incidents/<id>.md')
     .addOption(new Option('-f, --format <format>', 'what goes to stdout').choices(['md', 'json', 'text']).default('md'))
     .option('--db <file>', 'keep incidents in this SQLite file (re-runs update, never double-count)')
@@ -31,9 +36,12 @@ export function registerAnalyze(program: Command): void {
     .option('--since <time>', 'ignore events before this ISO time or duration ago (2h)', parseTimeArg)
     .option('--until <time>', 'ignore events after this ISO time or duration ago', parseTimeArg)
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the folders named (default: skip them, with a warning)')
     .option('-q, --quiet', 'no warnings; no report on stdout unless --format json')
     .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
       const out = makeOutput(flags.quiet === true);
+      checkOutDir(flags.out);
+      if (process.stdin.isTTY && paths.some(isStdinPath)) out.warn('reading standard input from the terminal; end it with Ctrl-D');
       const startedAt = new Date();
       const rules = loadRules({ extra: flags.rules });
       const result = await analyze({
@@ -41,6 +49,7 @@ export function registerAnalyze(program: Command): void {
         rules,
         since: flags.since,
         until: flags.until,
+        followSymlinks: flags.followSymlinks === true,
         onWarning: (m) => out.warn(m),
       });
       if (flags.db) {
@@ -52,13 +61,20 @@ export function registerAnalyze(program: Command): void {
           store.close();
         }
       }
+      // A report folder that cannot be written still gets stdout and the store: report it last.
+      let reportError: UserError | undefined;
       if (flags.out) {
-        const { writeReports } = await import('../sinks/markdown-report.js');
-        const written = await writeReports(result, flags.out, { tool: { name: 'incident-analyser', version: VERSION } });
-        if (!flags.quiet) process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${path.join(flags.out, 'summary.md')} and ${path.join(flags.out, 'incidents')}/\n`);
+        try {
+          const written = await writeReportSet(result, flags.out);
+          if (!flags.quiet) process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${path.join(flags.out, 'summary.md')} and ${path.join(flags.out, 'incidents')}/\n`);
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          reportError = err;
+        }
       }
       const explicitFormat = command.getOptionValueSource('format') === 'cli';
       await writeStdout(result, flags.format, flags.quiet === true && !(explicitFormat && flags.format === 'json'));
+      if (reportError) throw reportError;
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);
         if (result.incidents.some((i) => severityRank(i.severity) >= bar)) process.exitCode = 1;
@@ -69,11 +85,12 @@ export function registerAnalyze(program: Command): void {
 async function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean): Promise<void> {
   if (silent) return;
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
+    process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(result), null, 2))}\n`);
   } else if (format === 'text') {
     process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
   } else {
     const { renderReports } = await import('../sinks/markdown-report.js');
-    process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+    const summary = renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary;
+    process.stdout.write(process.stdout.isTTY ? visible(summary) : summary);
   }
 }

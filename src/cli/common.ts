@@ -1,10 +1,12 @@
 // Small pieces shared by the commands: version, option parsers, warnings.
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../model.js';
 import { parseDuration } from '../rules/duration.js';
+import { visibleLine } from '../text/terminal.js';
 
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override name = 'UsageError';
 }
 
@@ -45,7 +47,7 @@ export interface Output {
 export function makeOutput(quiet: boolean): Output {
   return {
     warn: (message) => {
-      if (!quiet) process.stderr.write(`incident-analyser: warning: ${message}\n`);
+      if (!quiet) process.stderr.write(`incident-analyser: warning: ${visibleLine(message)}\n`);
     },
   };
 }

@@ -4,7 +4,9 @@ import type { Incident, Severity } from '../model.js';
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
+import { inertJson, visible } from '../text/terminal.js';
 import { parseSeverity, parseTimeArg, VERSION } from './common.js';
+import { checkOutDir, writeReportSet } from './report-output.js';
 
 interface ListFlags {
   db: string;
@@ -49,10 +51,11 @@ export function registerIncidents(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
     .action(async (flags: ListFlags) => {
       const result = resultFromIncidents(await readIncidents(flags));
-      if (flags.format === 'json') process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
+      if (flags.format === 'json') process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(result), null, 2))}\n`);
       else if (flags.format === 'md') {
         const { renderReports } = await import('../sinks/markdown-report.js');
-        process.stdout.write(renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary);
+        const summary = renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary;
+        process.stdout.write(process.stdout.isTTY ? visible(summary) : summary);
       }
       else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
     });
@@ -60,9 +63,9 @@ export function registerIncidents(program: Command): void {
   filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
     .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md')
     .action(async (flags: ListFlags) => {
+      checkOutDir(flags.out);
       const result = resultFromIncidents(await readIncidents(flags));
-      const { writeReports } = await import('../sinks/markdown-report.js');
-      const written = await writeReports(result, flags.out ?? '.', { tool: { name: 'incident-analyser', version: VERSION } });
+      const written = await writeReportSet(result, flags.out ?? '.');
       process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
     });
 }

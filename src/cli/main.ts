@@ -2,6 +2,8 @@
 // print one line and exit 2; anything else is a bug: stack, version, exit 2. Exit codes are
 // set with process.exitCode so output flushes.
 import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../errors.js';
+import { visibleLine } from '../text/terminal.js';
 import { VERSION } from './common.js';
 import { registerAnalyze } from './analyze-command.js';
 import { registerRules } from './rules-command.js';
@@ -39,17 +41,21 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-const USER_ERRORS = new Set(['RuleError', 'InputError', 'StoreError', 'UsageError']);
+// By name as well, for errors thrown by a copy of a module loaded twice (each copy has its own class).
+const USER_ERRORS = new Set(['UserError', 'RuleError', 'InputError', 'StoreError', 'UsageError', 'OutputError']);
+
+export function isUserError(err: unknown): err is Error {
+  return err instanceof UserError || (err instanceof Error && USER_ERRORS.has(err.name));
+}
 
 function handleError(err: unknown): number {
   if (err instanceof CommanderError) {
     // help and version exit 0; commander already printed its message
     return err.exitCode === 0 ? 0 : 2;
   }
-  // Known user errors, by name: importing their classes here would load SQLite and the rule
-  // parser before any command needs them.
-  if (err instanceof Error && USER_ERRORS.has(err.name)) {
-    process.stderr.write(`incident-analyser: ${err.message}\n`);
+  // Known user errors: one line, whatever --quiet says (it hides warnings, never errors).
+  if (isUserError(err)) {
+    process.stderr.write(`incident-analyser: ${visibleLine(err.message)}\n`);
     return 2;
   }
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);

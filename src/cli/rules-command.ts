@@ -10,13 +10,14 @@ import { Matcher } from '../match/matcher.js';
 import { prefilterPasses } from '../parse/prefilter.js';
 import { analyze } from '../pipeline/analyze.js';
 import { incidentLine } from '../sinks/console-text.js';
+import { visibleLine } from '../text/terminal.js';
 import { collect, makeOutput, UsageError } from './common.js';
 
 const SHOW_LINES = 20;
 
 function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const flat = text.replace(/[\t\n\r]+/g, ' ');
+  return visibleLine(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
 }
 
 function relative(file: string): string {
@@ -85,7 +86,7 @@ export function registerRules(program: Command): void {
           .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
           .join(' ');
         w(`  ${event.file}:${event.line}  ${oneLine(event.text.split('\n')[0] ?? '')}`);
-        w(`      service=${JSON.stringify(captures.service ?? event.service)} ${caps}`);
+        w(visibleLine(`      service=${JSON.stringify(captures.service ?? event.service)} ${caps}`));
       }
       if (matched.length > SHOW_LINES) w(`  … ${matched.length - SHOW_LINES} more`);
       w('');

@@ -12,9 +12,13 @@ import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonIncident } from '../sinks/json.js';
+import { inertJson, visibleLine } from '../text/terminal.js';
 
 
-import { collect, makeOutput, UsageError, VERSION } from './common.js';
+import { UserError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { collect, makeOutput, UsageError, type Output } from './common.js';
+import { checkOutDir, writeReportSet } from './report-output.js';
 import { InvalidArgumentError } from 'commander';
 
 function parsePositive(value: string): number {
@@ -34,7 +38,9 @@ interface WatchFlags {
   pollInterval: string;
   checkpointInterval: string;
   pm2?: string | boolean;
+  pm2Bin?: string;
   ecosystem?: string;
+  followSymlinks?: boolean;
   psInterval?: number;
 }
 
@@ -45,9 +51,7 @@ export function defaultStatePath(): string {
 
 const CHANGE_LABEL: Record<IncidentChange, string> = { opened: 'OPENED', updated: 'UPDATED', escalated: 'ESCALATED', resolved: 'RESOLVED' };
 
-function plain(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+const plain = visibleLine;
 
 export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean): string {
   const label = CHANGE_LABEL[change].padEnd(9);
@@ -61,6 +65,30 @@ export function incidentChangeLine(incident: Incident, change: IncidentChange, c
   return `${new Date().toISOString()} ${paint(label)} ${paint(sev)} ${plain(incident.rule)}  ${plain(incident.services.join(','))}  ×${incident.count}  ${incident.id}  ${summary}`;
 }
 
+/**
+ * Rewrites the reports after a checkpoint that changed incidents. A folder that cannot be written
+ * (a full disk) is said once, not every second, and watching goes on; the next change retries,
+ * and a recovery is said too.
+ */
+function reportWriter(dir: string, store: Store, out: Output): (changed: Incident[]) => Promise<void> {
+  let failing: string | undefined;
+  let pending = false;
+  return async (changed) => {
+    if (changed.length === 0 && !pending) return;
+    try {
+      await writeReportSet(resultFromIncidents(store.listIncidents()), dir);
+      if (failing !== undefined) out.warn(`reports in ${dir} are up to date again`);
+      failing = undefined;
+      pending = false;
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      pending = true;
+      if (err.message !== failing) out.warn(`${err.message}; still watching, the reports will be written when possible`);
+      failing = err.message;
+    }
+  };
+}
+
 export function registerWatch(program: Command): void {
   program
     .command('watch')
@@ -71,7 +99,9 @@ export function registerWatch(program: Command): void {
     .option('-o, --out <dir>', 'keep Markdown reports here, rewritten when an incident changes')
     .addOption(new Option('-f, --format <format>', 'console output: one line per change, or JSON lines').choices(['text', 'json']).default('text'))
     .option('--pm2 [home]', "follow PM2's logs: pm2.log and every app's out/error files ($PM2_HOME or ~/.pm2 by default)")
-    .option('--ecosystem <file>', "with --pm2: a PM2 ecosystem file whose apps' out_file/error_file paths to follow too")
+    .option('--pm2-bin <file>', 'with --pm2: the pm2 program to ask for the app list (default: pm2 from PATH, never from the current folder)')
+    .option('--ecosystem <file>', "with --pm2: a PM2 ecosystem file whose apps' out_file/error_file paths to follow too; .json/.yaml files are read as data, a .js/.cjs/.mjs file is EXECUTED (imported), as pm2 does")
+    .option('--follow-symlinks', 'follow symbolic links that lead out of the watched folders')
     .option('--ps-interval <seconds>', 'read the process table this often and report duplicate dev servers and watchers', parsePositive)
     .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
     .option('-q, --quiet', 'no warnings on stderr')
@@ -82,25 +112,33 @@ export function registerWatch(program: Command): void {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
       // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
-      const [{ Watcher }, { openStore }, { writeReports }, { discoverPm2 }] = await Promise.all([
+      const [{ Watcher }, { openStore }, { lockStoreForWatch }, { discoverPm2 }] = await Promise.all([
         import('../pipeline/watch.js'),
         import('../store/store.js'),
-        import('../sinks/markdown-report.js'),
+        import('../store/watch-lock.js'),
         import('../sources/pm2-discovery.js'),
       ]);
       if (flags.pm2) {
-        const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined, ecosystemFile: flags.ecosystem });
+        const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined, ecosystemFile: flags.ecosystem, pm2Bin: flags.pm2Bin });
         for (const note of found.notes) out.warn(`pm2: ${note}`);
         if (!found.exists) out.warn(`pm2: ${found.home} does not exist yet; waiting for it`);
         paths = [...paths, ...found.files, found.logDir];
-      } else if (flags.ecosystem) {
-        throw new UsageError('--ecosystem goes with --pm2');
+      } else if (flags.ecosystem !== undefined || flags.pm2Bin !== undefined) {
+        throw new UsageError(`${flags.ecosystem !== undefined ? '--ecosystem' : '--pm2-bin'} goes with --pm2`);
       }
+      checkOutDir(flags.out);
       if (paths.length === 0 && !flags.psInterval) throw new UsageError('watch needs at least one path, --pm2 or --ps-interval');
       const rules = loadRules({ extra: flags.rules });
       const dbPath = flags.db ?? defaultStatePath();
       if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
       const store = openStore(dbPath);
+      let lock;
+      try {
+        lock = lockStoreForWatch(store);
+      } catch (err) {
+        store.close();
+        throw err;
+      }
       const color = flags.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -111,6 +149,7 @@ export function registerWatch(program: Command): void {
         rules,
         store,
         fromStart: flags.fromStart === true,
+        followSymlinks: flags.followSymlinks === true,
         trace: flags.trace === true,
         pollMs: Number(flags.pollInterval),
         psIntervalMs: flags.psInterval !== undefined ? flags.psInterval * 1000 : undefined,
@@ -120,17 +159,12 @@ export function registerWatch(program: Command): void {
         onIncident: (incident, change) => {
           if (change === 'updated') return;
           if (flags.format === 'json') {
-            process.stdout.write(`${JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) })}\n`);
+            process.stdout.write(`${inertJson(JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) }))}\n`);
           } else {
             process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
           }
         },
-        onCheckpoint: flags.out
-          ? async (changed) => {
-              if (changed.length === 0 || !flags.out) return;
-              await writeReports(resultFromIncidents(store.listIncidents()), flags.out, { tool: { name: 'incident-analyser', version: VERSION } });
-            }
-          : undefined,
+        onCheckpoint: flags.out !== undefined ? reportWriter(flags.out, store, out) : undefined,
       });
       if (!flags.quiet) {
         const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
@@ -139,6 +173,7 @@ export function registerWatch(program: Command): void {
       try {
         await watcher.run();
       } finally {
+        lock.release();
         store.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

@@ -3,6 +3,7 @@
 // file, and the run goes on.
 import type { AnalysisResult, Incident, LogEvent, Match, RunStats, SkippedInput } from '../model.js';
 import { severityRank } from '../model.js';
+import { UserError } from '../errors.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { Correlator } from '../correlate/correlator.js';
@@ -20,20 +21,22 @@ export interface AnalyzeOptions {
   since?: number | undefined;
   until?: number | undefined;
   cwd?: string;
+  /** Follow symbolic links out of the folders named (default: skip them, with a warning). */
+  followSymlinks?: boolean;
   /** Called for every event the rules were run on, with what matched (for `rules test`). */
   onEvaluated?: (event: LogEvent, matches: Match[]) => void;
   /** One line per problem with an input, naming the file. */
   onWarning?: (message: string) => void;
 }
 
-export class InputError extends Error {
+export class InputError extends UserError {
   override name = 'InputError';
 }
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
   const started = performance.now();
   const warn = options.onWarning ?? (() => {});
-  const { streams, skipped } = await discoverStreams(options.paths, options.cwd);
+  const { streams, skipped } = await discoverStreams(options.paths, { cwd: options.cwd, followSymlinks: options.followSymlinks });
   for (const s of skipped) warn(`${s.file}: ${s.reason}`);
   const allSkipped: SkippedInput[] = [...skipped];
 
@@ -86,6 +89,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     });
     for (const file of stream.files) {
       const issues: ReadIssues = { warnings: [], truncatedLines: 0, bytes: 0 };
+      const cutBefore = parser.truncatedLines;
       parser.beginFile(file.display);
       for await (const chunk of readTextChunks(file, issues)) parser.push(chunk);
       const parsed = parser.endFile();
@@ -97,6 +101,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
         continue;
       }
       for (const w of issues.warnings) warn(`${file.display}: ${w}`);
+      if (issues.partial) allSkipped.push({ file: file.display, reason: issues.partial });
+      // cut by the reader (a line spanning reads) or by the parser (inside one read)
+      const cut = issues.truncatedLines + parser.truncatedLines - cutBefore;
+      if (cut > 0) warn(`${file.display}: ${cut} line(s) longer than 64 KiB were cut; the rules saw their first 64 KiB`);
       stats.files++;
       filesRead.push(file.display);
       if (parsed.isPsSnapshot) snapshotFiles.add(file.display);
@@ -104,10 +112,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     }
     stats.lines += parser.lines;
     stats.events += parser.events;
-    if (parser.truncatedLines > 0) {
-      stats.truncatedLines += parser.truncatedLines;
-      warn(`${stream.key}: ${parser.truncatedLines} line(s) longer than 64 KiB were cut`);
-    }
+    stats.truncatedLines += parser.truncatedLines;
     if (parser.firstTime !== undefined && (firstTime === undefined || parser.firstTime < firstTime)) firstTime = parser.firstTime;
     if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
   }

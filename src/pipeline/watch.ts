@@ -47,6 +47,8 @@ export interface WatchOptions {
   checkpointMs?: number;
   /** Record every matched event in the store (exactly-once tests). */
   trace?: boolean;
+  /** Follow symbolic links out of watched folders. */
+  followSymlinks?: boolean;
   /** Read the process table this often (ms) for duplicate processes; off when undefined. */
   psIntervalMs?: number;
   /** Where the process table is read (tests point it elsewhere). */
@@ -112,7 +114,7 @@ export class Watcher {
     this.correlator = new LiveCorrelator(options.rules, (i, change) => options.onIncident(rendered(i), change), saved?.correlator);
     this.lastCheckpointAt = saved?.checkpointAt ?? 0;
     for (const head of saved?.knownHeads ?? []) this.known.rememberHead(head);
-    this.roots = options.paths.map((p) => watchRoot(p));
+    this.roots = options.paths.map((p) => watchRoot(p, undefined, { followSymlinks: options.followSymlinks }));
   }
 
   /** Start following; resolves when the signal aborts and everything is flushed. */

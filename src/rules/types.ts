@@ -1,10 +1,11 @@
 // The compiled form of a rule that every stage reads (match, correlate, sinks), and the error a
 // broken rule file raises. Kept apart from the loader so a stage that only reads rules does not
 // import the YAML/Handlebars loading code.
+import { UserError } from '../errors.js';
 import type { RuleSpec } from './rule-schema.js';
 import type { RuleCaptures } from './capture-types.js';
 
-export class RuleError extends Error {
+export class RuleError extends UserError {
   constructor(
     readonly file: string,
     readonly line: number | undefined,

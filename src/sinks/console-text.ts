@@ -1,6 +1,7 @@
 // A short terminal summary (`--format text`): one line per incident, most severe first.
 import pc from 'picocolors';
 import type { AnalysisResult, Incident, Severity } from '../model.js';
+import { visibleLine } from '../text/terminal.js';
 
 const PAINT: Record<Severity, (s: string) => string> = {
   critical: (s) => pc.bold(pc.red(s)),
@@ -9,10 +10,8 @@ const PAINT: Record<Severity, (s: string) => string> = {
   info: pc.cyan,
 };
 
-/** Log text can hold escape sequences; never pass them to the terminal. */
-function plain(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+/** Log text can hold escape sequences and bidi overrides; show them, never pass them to the terminal. */
+const plain = visibleLine;
 
 export function incidentLine(i: Incident, color: boolean): string {
   const sev = i.severity.toUpperCase().padEnd(8);
@@ -32,6 +31,6 @@ export function renderText(result: AnalysisResult, options: { color: boolean }):
     lines.push(`${result.incidents.length} incident(s):`);
     for (const i of result.incidents) lines.push(`  ${incidentLine(i, options.color)}`);
   }
-  if (s.skipped.length > 0) lines.push(`Skipped ${s.skipped.length} input(s): ${s.skipped.map((k) => `${k.file} (${k.reason})`).join('; ')}`);
+  if (s.skipped.length > 0) lines.push(`Skipped ${s.skipped.length} input(s): ${s.skipped.map((k) => `${plain(k.file)} (${plain(k.reason)})`).join('; ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,11 +5,12 @@
 // log- or rule-derived string raw so the template decides how it is quoted.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { AnalysisResult } from '../model.js';
+import { describeErrno, errnoCode, OutputError } from '../errors.js';
 import { cell, code, fence, fenceStep, inline, prose } from './markdown-escape.js';
 import type { FenceState } from './markdown-escape.js';
 import { formatCount, formatDuration, formatTime, plural } from './report-format.js';
@@ -173,40 +174,107 @@ export function renderReports(result: AnalysisResult, options: RenderOptions = {
   };
 }
 
-/** Write to a temp file in the same folder, flush, then rename over the target: readers never see half a report. */
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+/** Permissions of a report that quotes the given log files (see RenderOptions.fileMode). */
+export type FileModeOf = (quotedFiles: readonly string[]) => number;
+
+export interface WriteOptions extends RenderOptions {
+  /**
+   * The mode a report quoting these files is created with (before the umask): the caller knows
+   * where the logs live. Default 0o666, i.e. the umask alone decides.
+   */
+  fileMode?: FileModeOf;
+}
+
+interface Pending {
+  target: string;
+  tmp: string;
+  content: string;
+  mode: number;
+}
+
+/**
+ * Write `outDir/summary.md` and `outDir/incidents/<id>.md` as one set: every page goes to a temp
+ * file next to its target first (written and flushed), and only when all of them are on disk are
+ * they renamed into place, incident pages first and the summary last, so every link in a summary
+ * a reader can open already resolves. A full disk or a folder we may not write fails before any
+ * rename: the reports already there stay as they were and no temp file is left behind. Pages of
+ * incidents from earlier runs are left alone. Returns the written paths, summary first.
+ * Failures a user can cause throw OutputError with one line saying what was (not) written.
+ */
+export async function writeReports(result: AnalysisResult, outDir: string, options: WriteOptions = {}): Promise<string[]> {
+  const rendered = renderReports(result, options);
+  const modeOf = options.fileMode ?? ((): number => 0o666);
+  const where = `cannot write reports to ${outDir}`;
   try {
-    const handle = await open(tmp, 'wx');
+    if (!(await stat(outDir)).isDirectory()) throw new OutputError(`${where}: it is not a folder`);
+  } catch (err) {
+    if (err instanceof OutputError) throw err;
+    if (errnoCode(err) !== 'ENOENT') throw new OutputError(`${where}: ${describeErrno(err)}`, { cause: err });
+  }
+  const incidentsDir = join(outDir, 'incidents');
+  try {
+    await mkdir(incidentsDir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(`${where}: ${describeErrno(err)}`, { cause: err });
+  }
+  const byId = new Map(result.incidents.map((i) => [i.id, i]));
+  const pending: Pending[] = rendered.incidents.map((page) => {
+    const target = join(incidentsDir, page.fileName);
+    return { target, tmp: tempName(target), content: page.markdown, mode: modeOf(byId.get(page.id)?.files ?? []) };
+  });
+  const summaryPath = join(outDir, 'summary.md');
+  pending.push({ target: summaryPath, tmp: tempName(summaryPath), content: rendered.summary, mode: modeOf(result.incidents.flatMap((i) => i.files)) });
+
+  const created: string[] = [];
+  try {
+    for (const p of pending) {
+      created.push(p.tmp);
+      await writeSynced(p.tmp, p.content, p.mode);
+    }
+  } catch (err) {
+    await Promise.all(created.map((t) => rm(t, { force: true })));
+    throw new OutputError(`${where}: ${describeErrno(err)}; nothing was written (reports already there are unchanged)`, { cause: err });
+  }
+  let renamed = 0;
+  try {
+    for (const p of pending) {
+      await rename(p.tmp, p.target);
+      renamed++;
+    }
+  } catch (err) {
+    await Promise.all(pending.slice(renamed).map((p) => rm(p.tmp, { force: true })));
+    const pages = pending.length - 1;
+    throw new OutputError(`${where}: ${describeErrno(err)}; only ${Math.min(renamed, pages)} of ${pages} incident page(s) were replaced and summary.md was not`, { cause: err });
+  }
+  await syncDir(incidentsDir);
+  await syncDir(outDir);
+  return [summaryPath, ...pending.slice(0, -1).map((p) => p.target)];
+}
+
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+async function writeSynced(file: string, content: string, mode: number): Promise<void> {
+  const handle = await open(file, 'wx', mode);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Make the renames durable (best effort: some file systems refuse fsync on a folder). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
     try {
-      await handle.writeFile(content, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+  } catch {
+    // nothing to do: the renames are in place, only their durability across a power cut is not proven
   }
-}
-
-/**
- * Write `outDir/summary.md` and `outDir/incidents/<id>.md`. Incident pages are written before the
- * summary, so every link in a summary a reader can open already resolves. Pages of incidents from
- * earlier runs are left alone. Returns the written paths, summary first.
- */
-export async function writeReports(result: AnalysisResult, outDir: string, options: RenderOptions = {}): Promise<string[]> {
-  const rendered = renderReports(result, options);
-  const incidentsDir = join(outDir, 'incidents');
-  await mkdir(incidentsDir, { recursive: true });
-  const written: string[] = [];
-  for (const page of rendered.incidents) {
-    const path = join(incidentsDir, page.fileName);
-    await writeAtomic(path, page.markdown);
-    written.push(path);
-  }
-  const summaryPath = join(outDir, 'summary.md');
-  await writeAtomic(summaryPath, rendered.summary);
-  return [summaryPath, ...written];
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { SkippedInput } from '../model.js';
+import { describeErrno } from '../errors.js';
 
 export interface InputFile {
   /** Path as shown to the user (as given, or relative to the folder the user named). */
@@ -14,6 +15,8 @@ export interface InputFile {
   abs: string;
   size: number;
   mtimeMs: number;
+  /** Standard input (`-`, `/dev/stdin`): read from process.stdin, once. */
+  stdin?: boolean;
 }
 
 export interface LogStream {
@@ -71,15 +74,36 @@ export interface Discovery {
   skipped: SkippedInput[];
 }
 
-export async function discoverStreams(paths: string[], cwd = process.cwd()): Promise<Discovery> {
+// `-` is standard input (DESIGN.md); the device names are too, and from a pipe they resolve to no
+// real path (/proc/self/fd/0 → `pipe:[…]`), so they are recognised by name.
+const STDIN_PATHS = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+const STDIN_KEY = '\u0000stdin';
+
+export function isStdinPath(given: string): boolean {
+  return STDIN_PATHS.has(given);
+}
+
+export interface DiscoverOptions {
+  cwd?: string;
+  /** Follow symbolic links that lead out of the folder being walked (default: skip them, with a note). */
+  followSymlinks?: boolean;
+}
+
+export async function discoverStreams(paths: string[], cwdOrOptions: string | DiscoverOptions = {}): Promise<Discovery> {
+  const options = typeof cwdOrOptions === 'string' ? { cwd: cwdOrOptions } : cwdOrOptions;
+  const cwd = options.cwd ?? process.cwd();
   const skipped: SkippedInput[] = [];
   const found = new Map<string, InputFile>();
   for (const given of paths) {
+    if (isStdinPath(given)) {
+      if (!found.has(STDIN_KEY)) found.set(STDIN_KEY, { display: given, abs: given, size: 0, mtimeMs: Date.now(), stdin: true });
+      continue;
+    }
     const abs = path.resolve(cwd, given);
     const st = await fs.stat(abs).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
       if (isDynamicPattern(given)) {
-        const matches = await glob(given, { cwd, absolute: false, dot: true, onlyFiles: true, followSymbolicLinks: true });
+        const matches = await glob(given, { cwd, absolute: false, dot: true, onlyFiles: true, followSymbolicLinks: options.followSymlinks === true });
         if (matches.length === 0) skipped.push({ file: given, reason: 'the pattern matches no file' });
         for (const m of matches.sort()) await addFile(found, skipped, m, path.resolve(cwd, m));
         continue;
@@ -88,7 +112,11 @@ export async function discoverStreams(paths: string[], cwd = process.cwd()): Pro
       continue;
     }
     if (st.isDirectory()) {
-      await walk(abs, given, found, skipped);
+      const root = await fs.realpath(abs).catch(() => abs);
+      await walk(abs, given, found, skipped, { root, rootDisplay: given, follow: options.followSymlinks === true, seen: new Set([root]) });
+    } else if (st.isFIFO()) {
+      // a named pipe or process substitution (`<(zcat old.log.gz)`): read it as it streams
+      if (!found.has(abs)) found.set(abs, { display: given, abs, size: 0, mtimeMs: Date.now() });
     } else {
       await addFile(found, skipped, given, abs);
     }
@@ -96,7 +124,16 @@ export async function discoverStreams(paths: string[], cwd = process.cwd()): Pro
   return { streams: groupStreams([...found.values()]), skipped };
 }
 
-async function walk(dirAbs: string, dirDisplay: string, found: Map<string, InputFile>, skipped: SkippedInput[]): Promise<void> {
+interface Walk {
+  /** Real path of the folder the user named. */
+  root: string;
+  rootDisplay: string;
+  follow: boolean;
+  /** Real paths of the folders walked (a followed link must not loop). */
+  seen: Set<string>;
+}
+
+async function walk(dirAbs: string, dirDisplay: string, found: Map<string, InputFile>, skipped: SkippedInput[], w: Walk): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dirAbs, { withFileTypes: true });
@@ -109,10 +146,39 @@ async function walk(dirAbs: string, dirDisplay: string, found: Map<string, Input
     const abs = path.join(dirAbs, entry.name);
     const display = path.join(dirDisplay, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name)) await walk(abs, display, found, skipped);
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && LOG_NAME.test(entry.name)) {
+      if (!SKIP_DIRS.has(entry.name)) await walk(abs, display, found, skipped, w);
+    } else if (entry.isFile() && LOG_NAME.test(entry.name)) {
       await addFile(found, skipped, display, abs);
+    } else if (entry.isSymbolicLink() && !SKIP_DIRS.has(entry.name)) {
+      await walkLink(abs, display, entry.name, found, skipped, w);
     }
+  }
+}
+
+/**
+ * A link found in a folder walk. Inside the named folder it is harmless (its target is walked
+ * anyway or read once, by real path); out of it, it is not followed unless asked: a log folder
+ * must not pull `/etc/shadow` or another user's files into a report.
+ */
+async function walkLink(abs: string, display: string, name: string, found: Map<string, InputFile>, skipped: SkippedInput[], w: Walk): Promise<void> {
+  const real = await fs.realpath(abs).catch(() => undefined);
+  if (real === undefined) {
+    if (LOG_NAME.test(name)) skipped.push({ file: display, reason: 'broken symbolic link' });
+    return;
+  }
+  const st = await fs.stat(real).catch(() => undefined);
+  const isDir = st?.isDirectory() === true;
+  if (!isDir && !LOG_NAME.test(name)) return;
+  const inside = real === w.root || real.startsWith(w.root + path.sep);
+  if (!inside && !w.follow) {
+    skipped.push({ file: display, reason: `symbolic link to ${real}, outside ${w.rootDisplay}: not followed (--follow-symlinks follows it)` });
+    return;
+  }
+  if (!isDir) {
+    await addFile(found, skipped, display, abs);
+  } else if (!inside && !w.seen.has(real)) {
+    w.seen.add(real);
+    await walk(abs, display, found, skipped, w);
   }
 }
 
@@ -144,7 +210,7 @@ function groupStreams(files: InputFile[]): LogStream[] {
   const streams: LogStream[] = [];
   for (const [key, { live, parts }] of byKey) {
     parts.sort((a, b) => compareRank(a.rank, b.rank) || a.file.mtimeMs - b.file.mtimeMs);
-    const service = serviceFromFileName(live);
+    const service = parts.some((p) => p.file.stdin === true) ? 'stdin' : serviceFromFileName(live);
     streams.push({ key, service, pm2Daemon: /^pm2\.log$/.test(live), files: parts.map((p) => p.file) });
   }
   // PM2's daemon log first: it carries the times used to place timestamp-less app logs.
@@ -159,19 +225,4 @@ function compareRank(a: number | string, b: number | string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function describeFsError(err: unknown): string {
-  const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return err instanceof Error ? err.message : String(err);
-  }
-}
+export const describeFsError = describeErrno;

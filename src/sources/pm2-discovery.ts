@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { findOnPath } from './find-on-path.js';
 
 export interface Pm2App {
   name: string;
@@ -46,12 +47,15 @@ export interface Pm2Discovery {
 export interface DiscoverPm2Options {
   home?: string;
   env?: NodeJS.ProcessEnv;
-  /** The pm2 binary; default `pm2` on PATH, then `<cwd>/node_modules/.bin/pm2`. */
+  /**
+   * The pm2 binary; default `pm2` found in an absolute folder of PATH. Never the current folder
+   * or its node_modules/.bin: whoever can write there would choose what we run.
+   */
   pm2Bin?: string;
   ecosystemFile?: string;
   /** Limit for `pm2 jlist` (and the daemon check); default 5000. */
   timeoutMs?: number;
-  /** Where a local `node_modules/.bin/pm2` is looked for; default process.cwd(). */
+  /** Relative ecosystem paths are resolved here; default process.cwd(). */
   cwd?: string;
 }
 
@@ -79,7 +83,7 @@ export async function discoverPm2(options: DiscoverPm2Options = {}): Promise<Pm2
   let apps: Pm2App[] | undefined;
   const daemon = exists ? await daemonRunning(pidFile, rpcSocket, Math.min(timeoutMs, 1000)) : { running: false, why: '' };
   if (daemon.running) {
-    const listed = await pm2Jlist({ home, env, bin: options.pm2Bin, cwd: options.cwd ?? process.cwd(), timeoutMs });
+    const listed = await pm2Jlist({ home, env, bin: options.pm2Bin, timeoutMs });
     if (typeof listed === 'string') notes.push(listed);
     else apps = listed;
   } else if (exists) {
@@ -191,23 +195,19 @@ async function pm2Jlist(o: {
   home: string;
   env: NodeJS.ProcessEnv;
   bin: string | undefined;
-  cwd: string;
   timeoutMs: number;
 }): Promise<Pm2App[] | string> {
-  const candidates = o.bin !== undefined ? [o.bin] : ['pm2', path.join(o.cwd, 'node_modules', '.bin', 'pm2')];
-  for (const bin of candidates) {
-    const r = await run(bin, ['jlist'], { ...o.env, PM2_HOME: o.home }, o.timeoutMs);
-    if (r.error?.code === 'ENOENT') continue;
-    if (r.error?.killed === true) return `\`${bin} jlist\` timed out after ${o.timeoutMs} ms`;
-    if (r.error) return `\`${bin} jlist\` failed (${firstLine(r.stderr) || r.error.message})`;
-    const list = parseJlist(r.stdout);
-    if (list === undefined) return `\`${bin} jlist\` printed no JSON process list`;
-    return list.flatMap((p) => jlistApp(p) ?? []);
-  }
-  return o.bin !== undefined
-    ? `pm2 binary ${o.bin} not found: no \`pm2 jlist\``
-    : 'pm2 not found on PATH or in ./node_modules/.bin: no `pm2 jlist`';
+  const bin = o.bin !== undefined ? path.resolve(o.bin) : findOnPath('pm2', o.env.PATH);
+  if (bin === undefined) return 'pm2 not found on PATH (--pm2-bin names it): no `pm2 jlist`';
+  const r = await run(bin, ['jlist'], { ...o.env, PM2_HOME: o.home }, o.timeoutMs);
+  if (r.error?.code === 'ENOENT') return `pm2 binary ${bin} not found: no \`pm2 jlist\``;
+  if (r.error?.killed === true) return `\`${bin} jlist\` timed out after ${o.timeoutMs} ms`;
+  if (r.error) return `\`${bin} jlist\` failed (${firstLine(r.stderr) || r.error.message})`;
+  const list = parseJlist(r.stdout);
+  if (list === undefined) return `\`${bin} jlist\` printed no JSON process list`;
+  return list.flatMap((p) => jlistApp(p) ?? []);
 }
+
 
 /**
  * The JSON array in jlist's output. The CLI may print warnings first (`[PM2][WARN] ...`, which
@@ -262,10 +262,11 @@ function jlistApp(p: unknown): Pm2App | undefined {
 async function readEcosystem(file: string, logDir: string): Promise<Pm2App[] | string> {
   let config: unknown;
   try {
+    // Only JavaScript is run (PM2 itself runs it): any other file is read as data. YAML reads JSON too.
     const ext = path.extname(file).toLowerCase();
-    if (ext === '.json') config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    else if (ext === '.yml' || ext === '.yaml') config = parseYaml(fs.readFileSync(file, 'utf8'));
-    else config = await importFresh(file);
+    if (ext === '.js' || ext === '.cjs' || ext === '.mjs') config = await importFresh(file);
+    else if (ext === '.json') config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    else config = parseYaml(fs.readFileSync(file, 'utf8'), { maxAliasCount: 100 });
   } catch (err) {
     return `could not read ecosystem file ${file} (${err instanceof Error ? firstLine(err.message) : String(err)})`;
   }

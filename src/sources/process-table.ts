@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogEvent } from '../model.js';
+import { findOnPath } from './find-on-path.js';
 
 export interface ProcessRow {
   pid: number;
@@ -169,8 +170,10 @@ let ticks: number | undefined;
 function clockTicksPerSecond(): number {
   if (ticks !== undefined) return ticks;
   ticks = 100;
+  const getconf = findOnPath('getconf');
+  if (getconf === undefined) return ticks;
   try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const n = Number(execFileSync(getconf, ['CLK_TCK'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     if (Number.isInteger(n) && n > 0) ticks = n;
   } catch {
     // no getconf: keep 100

@@ -4,6 +4,8 @@
 // invalid UTF-8 is replaced, over-long lines are cut, a truncated .gz yields what it had.
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { describeFsError, type InputFile } from './discover.js';
 import { decode, MAX_LINE_BYTES } from '../text/latin1.js';
@@ -18,6 +20,8 @@ export interface ReadIssues {
   warnings: string[];
   truncatedLines: number;
   bytes: number;
+  /** Set when only part of the file could be read (a truncated .gz), with why: it goes in stats.skipped. */
+  partial?: string;
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -37,25 +41,35 @@ export async function isGzip(abs: string): Promise<boolean> {
 
 /**
  * Yields text chunks of complete lines (each ends with `\n`), as Latin-1 (see decode). `issues`
- * is filled as reading goes; check it after the loop.
+ * is filled as reading goes; check it after the loop. Standard input (`file.stdin`) is read like a
+ * file; gzip is recognised by its first bytes, so a pipe can carry it too.
  */
 export async function* readTextChunks(file: InputFile, issues: ReadIssues): AsyncGenerator<string> {
-  let source: AsyncIterable<Buffer>;
-  let gz = false;
+  const raw: AsyncIterator<Buffer> = file.stdin === true
+    ? process.stdin[Symbol.asyncIterator]()
+    : fs.createReadStream(file.abs, { highWaterMark: CHUNK_BYTES })[Symbol.asyncIterator]();
+  let head: IteratorResult<Buffer>;
   try {
-    gz = await isGzip(file.abs);
-    const raw = fs.createReadStream(file.abs, { highWaterMark: CHUNK_BYTES });
-    if (gz) {
-      const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-      raw.on('error', (err) => gunzip.destroy(err));
-      source = raw.pipe(gunzip);
-    } else {
-      source = raw;
-    }
+    head = await raw.next();
   } catch (err) {
     issues.fatal = describeFsError(err);
     return;
   }
+  if (head.done === true) {
+    issues.warnings.push('empty file');
+    return;
+  }
+  const gz = head.value.length >= 2 && head.value[0] === GZIP_MAGIC_0 && head.value[1] === GZIP_MAGIC_1;
+  let bytes: AsyncIterable<Buffer> = prepend(head.value, raw);
+  if (gz) {
+    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+    const compressed = Readable.from(bytes);
+    compressed.on('error', (err) => gunzip.destroy(err));
+    // stopping early (a binary file) destroys gunzip; the file under it must close too
+    gunzip.on('close', () => compressed.destroy());
+    bytes = compressed.pipe(gunzip);
+  }
+  const source = asUtf8Lines(bytes, issues);
 
   let leftover: Buffer | undefined;
   let skippingLongLine = false;
@@ -64,7 +78,6 @@ export async function* readTextChunks(file: InputFile, issues: ReadIssues): Asyn
   try {
     for await (const piece of source) {
       let chunk: Buffer = piece;
-      issues.bytes += chunk.length;
       if (first) {
         first = false;
         if (looksBinary(chunk)) {
@@ -122,6 +135,7 @@ export async function* readTextChunks(file: InputFile, issues: ReadIssues): Asyn
     if (gz) {
       if (leftover && leftover.length > 0) yield decode(leftover) + '\n';
       issues.warnings.push(`damaged or truncated gzip (${errorText(err)}); kept the ${issues.bytes} bytes read before it`);
+      issues.partial = `damaged or truncated gzip (${errorText(err)}): only the first ${issues.bytes} bytes were read`;
     } else {
       issues.fatal = describeFsError(err);
     }
@@ -147,6 +161,64 @@ function* pieces(buf: Buffer): Generator<string> {
     yield buf.toString('latin1', pos, end);
     pos = end;
   }
+}
+
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield first;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    // closes the file when the reader stops early
+    await rest.return?.();
+  }
+}
+
+const CR = 13;
+const LF = 10;
+
+/**
+ * The file's bytes as UTF-8 with `\n` line ends, whatever it was written as: a UTF-8 BOM is
+ * dropped (the first line keeps its timestamp), UTF-16 with a BOM (PowerShell's `>` writes
+ * UTF-16LE) is decoded, and a file whose first chunk ends lines with a bare `\r` (classic Mac)
+ * has them turned into `\n`. `\r\n` is left alone: the parser drops the `\r`. Counts raw bytes.
+ */
+async function* asUtf8Lines(bytes: AsyncIterable<Buffer>, issues: ReadIssues): AsyncGenerator<Buffer> {
+  let decoder: TextDecoder | undefined;
+  let first = true;
+  let firstText = true;
+  let crOnly = false;
+  for await (const piece of bytes) {
+    issues.bytes += piece.length;
+    let chunk: Buffer = piece;
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      else if (chunk[0] === 0xff && chunk[1] === 0xfe) decoder = new TextDecoder('utf-16le');
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) decoder = new TextDecoder('utf-16be');
+    }
+    // the decoder drops the BOM itself and carries a code unit split across chunks
+    if (decoder) chunk = Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+    if (firstText && chunk.length > 0) {
+      firstText = false;
+      crOnly = chunk.indexOf(LF) < 0 && chunk.indexOf(CR) >= 0;
+    }
+    if (crOnly) chunk = crToLf(chunk);
+    if (chunk.length > 0) yield chunk;
+  }
+  if (decoder) {
+    const tail = Buffer.from(decoder.decode(), 'utf8');
+    if (tail.length > 0) yield crOnly ? crToLf(tail) : tail;
+  }
+}
+
+function crToLf(chunk: Buffer): Buffer {
+  const out = Buffer.from(chunk);
+  for (let i = out.indexOf(CR); i >= 0; i = out.indexOf(CR, i + 1)) out[i] = LF;
+  return out;
 }
 
 function errorText(err: unknown): string {

@@ -2,8 +2,9 @@
 // Anything that is not a StoreError is a bug and keeps its stack.
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { UserError } from '../errors.js';
 
-export class StoreError extends Error {
+export class StoreError extends UserError {
   override readonly name = 'StoreError';
   /** The database file the error is about, as the user named it. */
   readonly file: string;

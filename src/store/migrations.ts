@@ -149,6 +149,7 @@ export function inspectSchema(db: Database.Database, file: string, readonly: boo
   if (applicationId === 0 && (found !== 0 || objects !== 0)) {
     throw new StoreError(file, `${file} is a SQLite database but not an incident-analyser store; it was left untouched`);
   }
+  if (applicationId === APPLICATION_ID) checkTablesMatch(db, file, found);
   if (readonly && found < LATEST_SCHEMA_VERSION) {
     throw new StoreError(
       file,
@@ -156,6 +157,40 @@ export function inspectSchema(db: Database.Database, file: string, readonly: boo
     );
   }
   return found;
+}
+
+/** The tables each step creates, read from its SQL. */
+function tablesOf(step: Migration): string[] {
+  return [...step.sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A store's user_version must agree with its tables: one lowered by hand (or by an old backup
+ * tool) would make the next upgrade re-create tables that exist, one raised would skip some.
+ * Refuse it, untouched, rather than guess which half is right.
+ */
+function checkTablesMatch(db: Database.Database, file: string, found: number): void {
+  const present = new Set(db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").all().map((r) => r.name));
+  for (const step of MIGRATIONS) {
+    const tables = tablesOf(step);
+    const wrong = step.version <= found ? tables.filter((t) => !present.has(t)) : tables.filter((t) => present.has(t));
+    if (wrong.length === 0) continue;
+    const how = step.version <= found ? `lacks the table(s) ${wrong.join(', ')} of` : `already has the table(s) ${wrong.join(', ')} of`;
+    throw new StoreError(
+      file,
+      `${file} says store schema version ${found} but ${how} version ${step.version}: its user_version was changed by something other than incident-analyser; it was left untouched (restore it from a backup, or set PRAGMA user_version back to ${highestConsistent(present)})`,
+    );
+  }
+}
+
+/** The version whose tables are exactly the ones present (for the hint), or the latest. */
+function highestConsistent(present: Set<string>): number {
+  let version = 0;
+  for (const step of MIGRATIONS) {
+    if (tablesOf(step).every((t) => present.has(t))) version = step.version;
+    else break;
+  }
+  return version;
 }
 
 /** Apply every pending step and set user_version, all in one write transaction. */

@@ -69,6 +69,8 @@ export interface Store {
   loadPositions(): SavedPosition[];
   /** Watch mode: a saved state value (the live correlator's), if any. */
   loadWatchState(key: string): unknown;
+  /** Watch mode: save one state value on its own (outside a checkpoint). */
+  saveWatchState(key: string, value: unknown): void;
   /** Watch mode: changed incidents, positions and state in one transaction. */
   saveCheckpoint(checkpoint: WatchCheckpoint & { incidents: Incident[] }): void;
   /** The event trace written by checkpoints (when tracing is on). */
@@ -202,6 +204,11 @@ class SqliteStore implements Store {
 
   loadWatchState(key: string): unknown {
     return this.#guard(() => this.#watch.state(key));
+  }
+
+  saveWatchState(key: string, value: unknown): void {
+    const now = this.#now().toISOString();
+    this.#guard(() => this.#watch.put(key, value, now));
   }
 
   readTrace(): TraceRow[] {

@@ -73,6 +73,10 @@ export class WatchStateTables {
     return value;
   }
 
+  put(key: string, value: unknown, now: string): void {
+    this.#putState.run({ key, value: JSON.stringify(value), updated_at: now });
+  }
+
   trace(): TraceRow[] {
     return this.#trace.all();
   }

@@ -135,6 +135,32 @@ describe('analyze', () => {
     expect(result.stats.skipped.map((s) => path.basename(s.file)).sort()).toEqual(['binary.log', 'nope.log']);
   });
 
+  it('warns, naming the file, about every line over 64 KiB, whether it spans reads or not', async () => {
+    // 3 MiB: cut by the reader across 1 MiB reads; 100 KiB: cut by the parser inside one read
+    write('spans.log', `2026-02-08T10:00:00: ${'a'.repeat(3 * 1024 * 1024)}\n2026-02-08T10:00:01: ${enoent('a.js')}\n`);
+    write('inside.log', `2026-02-08T10:00:00: ${'b'.repeat(100 * 1024)}\n2026-02-08T10:00:01: ${'c'.repeat(100 * 1024)}\nshort\n`);
+    const warnings: string[] = [];
+    const result = await analyze({ paths: [dir], rules, onWarning: (w) => warnings.push(w) });
+    expect(warnings.filter((w) => /longer than 64 KiB/.test(w)).sort()).toEqual([
+      `${path.join(dir, 'inside.log')}: 2 line(s) longer than 64 KiB were cut; the rules saw their first 64 KiB`,
+      `${path.join(dir, 'spans.log')}: 1 line(s) longer than 64 KiB were cut; the rules saw their first 64 KiB`,
+    ]);
+    expect(result.stats.truncatedLines).toBe(3);
+    // the line after the cut one is still matched
+    expect(result.incidents).toHaveLength(1);
+  });
+
+  it('lists a truncated .gz in stats.skipped and keeps what it held', async () => {
+    const body = Array.from({ length: 40_000 }, (_, i) => `2026-02-08T10:00:00: line ${i} ${Math.sin(i)}`).join('\n');
+    const gz = zlib.gzipSync(`2026-02-08T10:00:00: ${enoent('a.js')}\n${body}`);
+    write('old.log.1.gz', gz.subarray(0, Math.floor(gz.length / 2)));
+    const warnings: string[] = [];
+    const result = await analyze({ paths: [dir], rules, onWarning: (w) => warnings.push(w) });
+    expect(result.incidents).toHaveLength(1);
+    expect(result.stats.skipped).toEqual([{ file: path.join(dir, 'old.log.1.gz'), reason: expect.stringMatching(/^damaged or truncated gzip \(unexpected end of file\): only the first \d+ bytes were read$/) }]);
+    expect(warnings.join('\n')).toMatch(/old\.log\.1\.gz: damaged or truncated gzip/);
+  });
+
   it('fails with an input error when nothing can be read', async () => {
     await expect(analyze({ paths: [path.join(dir, 'nope')], rules })).rejects.toBeInstanceOf(InputError);
   });

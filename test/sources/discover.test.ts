@@ -71,3 +71,46 @@ describe('rotation', () => {
     expect(named.streams).toHaveLength(1);
   });
 });
+
+describe('symbolic links in folder walks', () => {
+  it('does not leave the named folder through a link unless asked, and says what it skipped', async () => {
+    touch('logs/app.log');
+    touch('logs/sub/inner.log');
+    touch('elsewhere/secret.log');
+    touch('elsewhere/deep/other.log');
+    fs.symlinkSync(path.join(dir, 'elsewhere/secret.log'), path.join(dir, 'logs/secret.log'));
+    fs.symlinkSync(path.join(dir, 'elsewhere/deep'), path.join(dir, 'logs/deep'));
+    // a link that stays inside is harmless: its target is read once, under its own name
+    fs.symlinkSync(path.join(dir, 'logs/sub/inner.log'), path.join(dir, 'logs/inner-link.log'));
+    fs.symlinkSync(path.join(dir, 'nowhere.log'), path.join(dir, 'logs/broken.log'));
+
+    const files = (d: Awaited<ReturnType<typeof discoverStreams>>): string[] => d.streams.flatMap((s) => s.files.map((f) => path.relative(dir, f.abs))).sort();
+    const walled = await discoverStreams(['logs'], dir);
+    expect(files(walled)).toEqual(['logs/app.log', 'logs/sub/inner.log']);
+    expect(walled.skipped).toEqual([
+      { file: 'logs/broken.log', reason: 'broken symbolic link' },
+      { file: 'logs/deep', reason: `symbolic link to ${fs.realpathSync(path.join(dir, 'elsewhere/deep'))}, outside logs: not followed (--follow-symlinks follows it)` },
+      { file: 'logs/secret.log', reason: `symbolic link to ${fs.realpathSync(path.join(dir, 'elsewhere/secret.log'))}, outside logs: not followed (--follow-symlinks follows it)` },
+    ]);
+
+    const followed = await discoverStreams(['logs'], { cwd: dir, followSymlinks: true });
+    expect(files(followed)).toEqual(['elsewhere/deep/other.log', 'elsewhere/secret.log', 'logs/app.log', 'logs/sub/inner.log']);
+  });
+
+  it('follows a folder the user named even when it is itself a link', async () => {
+    touch('real/app.log');
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'named'));
+    const d = await discoverStreams(['named'], dir);
+    expect(d.skipped).toEqual([]);
+    expect(d.streams.map((s) => s.files[0]?.display)).toEqual(['named/app.log']);
+  });
+});
+
+describe('standard input', () => {
+  it('takes -, /dev/stdin and /dev/fd/0 as one input named as given, service "stdin"', async () => {
+    const d = await discoverStreams(['-', '/dev/stdin', '/dev/fd/0'], dir);
+    expect(d.skipped).toEqual([]);
+    expect(d.streams).toHaveLength(1);
+    expect(d.streams[0]).toMatchObject({ service: 'stdin', files: [{ display: '-', stdin: true }] });
+  });
+});

@@ -139,6 +139,22 @@ describe('without a daemon', () => {
     expect(d.apps.map((a) => a.name)).toEqual(['api', 'web']);
   });
 
+  it('reads JSON and YAML ecosystem files as data: nothing in them runs', async () => {
+    const { home } = fakeHome();
+    const marker = path.join(tmp, 'ran');
+    // JavaScript inside a .json/.yaml/.config file is a syntax error or a string, never code
+    const yaml = write(path.join(tmp, 'ecosystem.yaml'), `apps:\n  - name: y\n    script: "require('fs').writeFileSync('${marker}', '')"\n    out_file: out/y.log\n`);
+    expect((await discoverPm2({ home, ecosystemFile: yaml })).apps[0]).toMatchObject({ name: 'y', outFile: path.join(tmp, 'out/y.log') });
+    const other = write(path.join(tmp, 'ecosystem.config'), `require('fs').writeFileSync(${JSON.stringify(marker)}, '')\n`);
+    const d = await discoverPm2({ home, ecosystemFile: other });
+    expect(d.notes.some((n) => n.startsWith('ecosystem file') || n.startsWith('could not read ecosystem file'))).toBe(true);
+    const js = write(path.join(tmp, 'ecosystem.config.cjs'), `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); module.exports = { apps: [{ name: 'j', script: 'j.js' }] };\n`);
+    expect(fs.existsSync(marker)).toBe(false);
+    // a .js/.cjs/.mjs file is a program, as it is for pm2: it runs (README and --help say so)
+    expect((await discoverPm2({ home, ecosystemFile: js })).apps.map((a) => a.name)).toEqual(['j']);
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+
   it('reads JSON ecosystem files and sees edits to a .js one', async () => {
     const { home, logs } = fakeHome();
     const json = write(path.join(tmp, 'ecosystem.json'), JSON.stringify({ apps: [{ name: 'j', script: 'j.js', out_file: 'out/j.log' }] }));
@@ -198,13 +214,40 @@ console.log('\\n>>>> In-memory PM2 is out-of-date, do:\\n>>>> $ pm2 update');`,
     expect(d.watchDirs).toEqual(expect.arrayContaining(['/srv/logs', '/h/logs']));
   });
 
+  it('never runs a pm2 from the current folder: not ./node_modules/.bin, not through an empty or relative PATH entry', async () => {
+    // what a stranger's checkout could hold; running either would create the marker
+    const marker = path.join(tmp, 'ran');
+    const evil = `#!/bin/sh\n: > ${JSON.stringify(marker)}\necho '[]'\n`;
+    for (const p of [path.join(tmp, 'node_modules', '.bin', 'pm2'), path.join(tmp, 'pm2'), path.join(tmp, 'bin', 'pm2')]) {
+      write(p, evil);
+      fs.chmodSync(p, 0o755);
+    }
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const d = await discoverPm2({ home, cwd: tmp, env: { PATH: ['', '.', 'bin', 'node_modules/.bin'].join(path.delimiter) } });
+      expect(d.notes[0]).toBe('pm2 not found on PATH (--pm2-bin names it): no `pm2 jlist`');
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+
+    // the same program in an absolute PATH folder, or named with --pm2-bin, is what the user chose
+    const onPath = await discoverPm2({ home, env: { PATH: path.join(tmp, 'bin') } });
+    expect(onPath.notes).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(true);
+    fs.rmSync(marker);
+    await discoverPm2({ home, env: { PATH: '' }, pm2Bin: path.join(tmp, 'pm2') });
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+
   it('notes a missing binary, a failing one and a hanging one, and falls back to the log folder', async () => {
     const missing = await discoverPm2({ home, pm2Bin: path.join(tmp, 'no-such-pm2') });
     expect(missing.notes).toEqual([expect.stringMatching(/pm2 binary .* not found: no `pm2 jlist`$/), expect.stringMatching(/apps inferred/)]);
     expect(missing.apps.map((a) => a.name)).toEqual(['api', 'web']);
 
     const noPath = await discoverPm2({ home, env: { PATH: '' }, cwd: tmp });
-    expect(noPath.notes[0]).toBe('pm2 not found on PATH or in ./node_modules/.bin: no `pm2 jlist`');
+    expect(noPath.notes[0]).toBe('pm2 not found on PATH (--pm2-bin names it): no `pm2 jlist`');
 
     const failing = await discoverPm2({ home, pm2Bin: fakePm2("console.error('[PM2][ERROR] boom'); process.exit(1);") });
     expect(failing.notes[0]).toMatch(/jlist` failed \(\[PM2\]\[ERROR\] boom\)/);
@@ -260,7 +303,7 @@ describe('with a real PM2 daemon', () => {
   }, 30_000);
 
   it('lists the app with its custom out path from pm2 jlist', async () => {
-    const d = await discoverPm2({ home, cwd: REPO, timeoutMs: 15_000 });
+    const d = await discoverPm2({ home, pm2Bin: PM2_BIN, timeoutMs: 15_000 });
     expect(d.notes).toEqual([]);
     expect(d.daemonLog).toBe(path.join(home, 'pm2.log'));
     const app = d.apps.find((a) => a.name === 'real-app');

@@ -80,4 +80,44 @@ describe('readTextChunks', () => {
     expect(lines[2]).toBe('after');
     expect(issues.truncatedLines).toBe(1);
   });
+
+  it('drops a UTF-8 byte order mark, so the first line starts with its timestamp', async () => {
+    const { text, issues } = await readAll(file('bom.log', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('2026-01-01T00:00:00Z first\nsecond\n')])));
+    expect(text).toBe('2026-01-01T00:00:00Z first\nsecond\n');
+    expect(issues.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['utf-16le', Buffer.from([0xff, 0xfe])],
+    ['utf-16be', Buffer.from([0xfe, 0xff])],
+  ])('decodes %s with a byte order mark (PowerShell redirects) instead of calling it binary', async (encoding, bom) => {
+    const body = '2026-01-01T00:00:00Z Error: café ☕ 😀\r\nnext line\r\n'.repeat(40_000);
+    const le = Buffer.from(body, 'utf16le');
+    const bytes = encoding === 'utf-16le' ? le : Buffer.from(le).swap16();
+    const { text, issues } = await readAll(file(`${encoding}.log`, Buffer.concat([bom, bytes])));
+    expect(issues.fatal).toBeUndefined();
+    expect(issues.warnings).toEqual([]);
+    // more than one 1 MiB read: characters split across reads come out whole
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(text).toBe(body);
+  });
+
+  it('splits classic Mac files on bare \r and leaves \r\n alone', async () => {
+    const mac = await readAll(file('mac.log', 'one\rtwo\rthree\r'));
+    expect(mac.text).toBe('one\ntwo\nthree\n');
+    const dos = await readAll(file('dos.log', 'one\r\ntwo\r\n'));
+    expect(dos.text).toBe('one\r\ntwo\r\n');
+  });
+
+  it('reads standard input, gzip included', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      import { readTextChunks } from ${JSON.stringify(new URL('../../dist/sources/read-file.js', import.meta.url).href)};
+      const issues = { warnings: [], truncatedLines: 0, bytes: 0 };
+      let text = '';
+      for await (const c of readTextChunks({ display: '-', abs: '-', size: 0, mtimeMs: 0, stdin: true }, issues)) text += c;
+      process.stdout.write(JSON.stringify({ text, issues }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: zlib.gzipSync('a\nb'), encoding: 'utf8' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ text: 'a\nb\n', issues: { warnings: [] } });
+  });
 });

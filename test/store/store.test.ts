@@ -168,6 +168,29 @@ describe('schema and migrations', () => {
     expect(fs.readFileSync(dbFile).equals(before)).toBe(true);
   });
 
+  it.each([0, 1])('refuses a store whose user_version was lowered to %i, leaving it untouched', (lowered) => {
+    openTracked().saveAnalysis(result([incident()]), run);
+    open.splice(0).forEach((st) => st.close());
+    const db = new Database(dbFile);
+    db.pragma(`user_version = ${lowered}`);
+    db.close();
+    const before = fs.readFileSync(dbFile);
+
+    for (const readonly of [false, true]) {
+      const error = catchError(() => openStore(dbFile, { readonly }));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(String(error)).toContain(`${dbFile} says store schema version ${lowered} but already has the table(s)`);
+      expect(String(error)).toContain(`set PRAGMA user_version back to ${LATEST_SCHEMA_VERSION}`);
+      expect(String(error)).not.toContain('\n');
+    }
+    expect(fs.readFileSync(dbFile).equals(before)).toBe(true);
+    // put back, it is the same store again
+    const fixed = new Database(dbFile);
+    fixed.pragma(`user_version = ${LATEST_SCHEMA_VERSION}`);
+    fixed.close();
+    expect(openTracked().listIncidents()).toEqual([incident()]);
+  });
+
   it('works in memory', () => {
     const store = openTracked(':memory:');
     expect(store.saveAnalysis(result([incident()]), run)).toMatchObject({ inserted: 1, updated: 0 });

@@ -32,13 +32,44 @@ export function liveFileOf(abs: string): string {
   return path.join(path.dirname(abs), rotationOf(path.basename(abs)).live);
 }
 
+/**
+ * Is `f` really (after symbolic links) inside the folder `root`? A path that does not exist (a
+ * file just rotated away) counts as inside: the follower handles its disappearance.
+ */
+function reallyInside(f: string, root: string): boolean {
+  // lstat first: a file deleted and re-created between two calls (delete rotation) must never
+  // look like a broken link
+  const st = fs.lstatSync(f, { throwIfNoEntry: false });
+  if (st === undefined) return true;
+  let real: string;
+  try {
+    real = st.isSymbolicLink() ? fs.realpathSync(f) : path.join(fs.realpathSync(path.dirname(f)), path.basename(f));
+  } catch {
+    // a broken link leads nowhere we may read; a vanished folder is the follower's business
+    return !st.isSymbolicLink();
+  }
+  let realRoot = root;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    // the root vanished meanwhile: compare with its name
+  }
+  return real.startsWith(realRoot + path.sep);
+}
+
+export interface WatchRootOptions {
+  /** Follow symbolic links out of a watched folder (default: files they lead to are not followed). */
+  followSymlinks?: boolean;
+}
+
 /** Turn one user path (file, folder, glob, or a path that does not exist yet) into a root. */
-export function watchRoot(given: string, cwd = process.cwd()): WatchRoot {
+export function watchRoot(given: string, cwd = process.cwd(), options: WatchRootOptions = {}): WatchRoot {
   const abs = path.resolve(cwd, given);
   const st = fs.statSync(abs, { throwIfNoEntry: false });
   // a path that does not exist yet is a folder unless its name looks like a log file
   if (st?.isDirectory() || (!st && !picomatch.scan(given).isGlob && !LOG_NAME.test(path.basename(abs)))) {
-    const inside = (f: string): boolean => f.startsWith(abs + path.sep);
+    // a link in the folder must not pull in a file from elsewhere (another user's, /etc/…)
+    const inside = (f: string): boolean => f.startsWith(abs + path.sep) && (options.followSymlinks === true || reallyInside(f, abs));
     return {
       watchPath: abs,
       depth: 20,
