@@ -7,8 +7,9 @@ import { analyze } from '../pipeline/analyze.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
 import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
+import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends SinkFlags {
   out?: string;
   format: 'md' | 'json' | 'text';
   db?: string;
@@ -20,7 +21,7 @@ interface AnalyzeFlags {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('analyse log files, folders (recursively), globs and .gz files once and report the incidents found')
     .argument('<paths...>', 'log files, folders, globs (quote them) or .gz files')
@@ -31,7 +32,8 @@ export function registerAnalyze(program: Command): void {
     .option('--since <time>', 'ignore events before this ISO time or duration ago (2h)', parseTimeArg)
     .option('--until <time>', 'ignore events after this ISO time or duration ago', parseTimeArg)
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
-    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json')
+    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json');
+  addSinkOptions(cmd)
     .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
       const out = makeOutput(flags.quiet === true);
       const startedAt = new Date();
@@ -62,6 +64,12 @@ export function registerAnalyze(program: Command): void {
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);
         if (result.incidents.some((i) => severityRank(i.severity) >= bar)) process.exitCode = 1;
+      }
+      const sinks = await openSinks(flags, 'batch', (m) => out.warn(m));
+      if (sinks) {
+        const { recordsForIncidents } = await import('../sinks/change-record.js');
+        sinks.push(recordsForIncidents(result.incidents, recordContext(flags)));
+        if (!reportOutcomes(await sinks.drain())) process.exitCode = 2;
       }
     });
 }

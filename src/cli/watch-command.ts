@@ -11,10 +11,10 @@ import type { IncidentChange } from '../correlate/live-correlator.js';
 import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
-import { toJsonIncident } from '../sinks/json.js';
 
 
 import { collect, makeOutput, UsageError, VERSION } from './common.js';
+import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 import { InvalidArgumentError } from 'commander';
 
 function parsePositive(value: string): number {
@@ -23,7 +23,7 @@ function parsePositive(value: string): number {
   return n;
 }
 
-interface WatchFlags {
+interface WatchFlags extends SinkFlags {
   db?: string;
   rules: string[];
   out?: string;
@@ -62,7 +62,7 @@ export function incidentChangeLine(incident: Incident, change: IncidentChange, c
 }
 
 export function registerWatch(program: Command): void {
-  program
+  const cmd = program
     .command('watch')
     .description('follow log files as they are written and report incidents as they open, escalate and resolve')
     .argument('[paths...]', 'log files, folders or globs (quote them); paths that do not exist yet are waited for')
@@ -77,16 +77,18 @@ export function registerWatch(program: Command): void {
     .option('-q, --quiet', 'no warnings on stderr')
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
     .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
-    .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp())
+    .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp());
+  addSinkOptions(cmd)
     .action(async (given: string[], flags: WatchFlags) => {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
       // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
-      const [{ Watcher }, { openStore }, { writeReports }, { discoverPm2 }] = await Promise.all([
+      const [{ Watcher }, { openStore }, { writeReports }, { discoverPm2 }, { toChangeRecord }] = await Promise.all([
         import('../pipeline/watch.js'),
         import('../store/store.js'),
         import('../sinks/markdown-report.js'),
         import('../sources/pm2-discovery.js'),
+        import('../sinks/change-record.js'),
       ]);
       if (flags.pm2) {
         const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined, ecosystemFile: flags.ecosystem });
@@ -102,6 +104,13 @@ export function registerWatch(program: Command): void {
       if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
       const store = openStore(dbPath);
       const color = flags.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const recordCtx = recordContext(flags);
+      const sinks = await openSinks(flags, 'watch', (m) => out.warn(m));
+      if (sinks) {
+        // after a restart, alerts of incidents still open are asserted again at once
+        sinks.reassert(store.listIncidents({ status: 'open' }).map((i) => toChangeRecord(i, 'opened', recordCtx)));
+        sinks.startResending();
+      }
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
@@ -119,8 +128,10 @@ export function registerWatch(program: Command): void {
         signal: controller.signal,
         onIncident: (incident, change) => {
           if (change === 'updated') return;
+          const record = toChangeRecord(incident, change, recordCtx);
+          sinks?.push([record]);
           if (flags.format === 'json') {
-            process.stdout.write(`${JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) })}\n`);
+            process.stdout.write(`${JSON.stringify(record)}\n`);
           } else {
             process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
           }
@@ -139,6 +150,8 @@ export function registerWatch(program: Command): void {
       try {
         await watcher.run();
       } finally {
+        // pending deliveries get one more attempt before the process ends
+        if (sinks) reportOutcomes(await sinks.close());
         store.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
