@@ -3,9 +3,11 @@
 // (so the documented shape is the shape the code checks). Written only when the content changed.
 import fs from 'node:fs';
 import { changeRecordJsonSchema } from '../dist/sinks/change-schema.js';
+import { configJsonSchema } from '../dist/config/config-schema.js';
 
 const schemas = {
   'change-record.schema.json': changeRecordJsonSchema(),
+  'config.schema.json': configJsonSchema(),
 };
 const dir = new URL('../schema/', import.meta.url);
 fs.mkdirSync(dir, { recursive: true });

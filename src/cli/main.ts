@@ -7,6 +7,8 @@ import { registerAnalyze } from './analyze-command.js';
 import { registerRules } from './rules-command.js';
 import { registerIncidents } from './incidents-command.js';
 import { registerWatch } from './watch-command.js';
+import { registerInit } from './init-command.js';
+import { registerConfigOptions } from './config-options.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerRules(program);
   registerIncidents(program);
+  registerInit(program);
+  registerConfigOptions(program);
   program.addOption(new Option('--no-color', 'plain output even on a terminal'));
   return program;
 }
@@ -39,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-const USER_ERRORS = new Set(['RuleError', 'InputError', 'StoreError', 'UsageError']);
+const USER_ERRORS = new Set(['RuleError', 'InputError', 'StoreError', 'UsageError', 'ConfigError']);
 
 function handleError(err: unknown): number {
   if (err instanceof CommanderError) {

@@ -5,6 +5,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ChangeSink, RetryPolicy } from '../sinks/deliver/sink.js';
 import type { DeliveryOutcome, DeliveryQueue } from '../sinks/deliver/queue.js';
 import type { RecordContext } from '../sinks/change-record.js';
+import type { SilenceSpec } from '../sinks/silences.js';
 
 export interface SinkFlags {
   alertmanager: string[];
@@ -13,6 +14,8 @@ export interface SinkFlags {
   runbookUrl?: string;
   alertResend: number;
   out?: string;
+  /** From the configuration file only. */
+  silences?: SilenceSpec[];
 }
 
 /** An http(s) URL, or a usage error naming the option. */
@@ -62,17 +65,19 @@ const WATCH_RETRY: RetryPolicy = { attempts: Number.POSITIVE_INFINITY, initialDe
 /** The queue for the sinks the flags name, or undefined when there are none (nothing is loaded then). */
 export async function openSinks(flags: SinkFlags, mode: 'batch' | 'watch', warn: (m: string) => void): Promise<DeliveryQueue | undefined> {
   if (flags.alertmanager.length === 0 && flags.webhook.length === 0) return undefined;
-  const [{ DeliveryQueue }, { alertmanagerSink }, { webhookSink }] = await Promise.all([
+  const [{ DeliveryQueue }, { alertmanagerSink }, { webhookSink }, { isSilenced }] = await Promise.all([
     import('../sinks/deliver/queue.js'),
     import('../sinks/alertmanager.js'),
     import('../sinks/webhook.js'),
+    import('../sinks/silences.js'),
   ]);
   const retry = mode === 'batch' ? BATCH_RETRY : WATCH_RETRY;
   const sinks: ChangeSink[] = [
     ...flags.alertmanager.map((url) => alertmanagerSink({ url, retry, resendIntervalMs: flags.alertResend * 1000 })),
     ...flags.webhook.map((url) => webhookSink({ url, retry })),
   ];
-  return new DeliveryQueue(sinks, { warn });
+  const silences = flags.silences ?? [];
+  return new DeliveryQueue(sinks, { warn, accept: silences.length ? (r) => !isSilenced(r, silences) : undefined });
 }
 
 /**

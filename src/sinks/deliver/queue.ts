@@ -33,6 +33,8 @@ interface Lane {
 
 export interface DeliveryQueueOptions {
   warn: (message: string) => void;
+  /** Changes for which this returns false are not sent (silences). */
+  accept?: (record: ChangeRecord) => boolean;
 }
 
 export class DeliveryQueue {
@@ -50,7 +52,8 @@ export class DeliveryQueue {
   }
 
   /** Queue changes for every sink. */
-  push(records: ChangeRecord[]): void {
+  push(all: ChangeRecord[]): void {
+    const records = this.accepted(all);
     if (records.length === 0) return;
     for (const lane of this.lanes) {
       for (const r of records) this.track(lane, r);
@@ -64,7 +67,8 @@ export class DeliveryQueue {
    * After a restart: incidents still open are re-asserted to the sinks that forget state (and
    * only to them: a webhook already had these changes).
    */
-  reassert(records: ChangeRecord[]): void {
+  reassert(all: ChangeRecord[]): void {
+    const records = this.accepted(all);
     for (const lane of this.lanes) {
       if (!lane.sink.resendIntervalMs) continue;
       for (const r of records) this.track(lane, r);
@@ -111,6 +115,11 @@ export class DeliveryQueue {
     await Promise.all(this.lanes.map((l) => l.running));
     await Promise.all(this.lanes.map((lane) => this.finalAttempt(lane)));
     return this.outcomes();
+  }
+
+  private accepted(records: ChangeRecord[]): ChangeRecord[] {
+    const accept = this.options.accept;
+    return accept ? records.filter((r) => accept(r)) : records;
   }
 
   private outcomes(): DeliveryOutcome[] {
