@@ -38,13 +38,16 @@ export function registerAnalyze(program: Command): void {
       const out = makeOutput(flags.quiet === true);
       const startedAt = new Date();
       const rules = loadRules({ extra: flags.rules });
+      const { progressBar } = await import('./progress.js');
+      const progress = await progressBar({ quiet: flags.quiet === true });
       const result = await analyze({
         paths,
         rules,
         since: flags.since,
         until: flags.until,
-        onWarning: (m) => out.warn(m),
-      });
+        onWarning: (m) => (progress ? progress.log(`incident-analyser: warning: ${m}\n`) : out.warn(m)),
+        onProgress: progress ? (p) => progress.update(p) : undefined,
+      }).finally(() => progress?.stop());
       if (flags.db) {
         const { openStore } = await import('../store/store.js');
         const store = openStore(flags.db);
