@@ -99,6 +99,46 @@ describe('--webhook', () => {
   }, 30_000);
 });
 
+describe('watch shutdown', () => {
+  async function startFailingWatch(): Promise<{ child: ChildProcess; err: () => string }> {
+    fs.writeFileSync(path.join(dir, 'boom.yaml'), `id: boom\ntitle: Boom\nseverity: error\nmatch:\n  - regex: 'BOOM happened'\nwindow: 1m\ndiagnosis: it went boom\nexamples: { match: ['BOOM happened'], no_match: ['boom'] }\n`);
+    fs.writeFileSync(path.join(dir, 'app.log'), '');
+    rx.failWith = Array.from({ length: 1000 }, () => 503);
+    const child = spawn(process.execPath, [BIN, 'watch', 'app.log', '--db', 'state.db', '--rules', 'boom.yaml', '--webhook', rx.url, '--poll-interval', '200'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    for (let i = 0; i < 100 && !err.includes('watching'); i++) await sleep(50);
+    await sleep(300);
+    fs.appendFileSync(path.join(dir, 'app.log'), `${new Date().toISOString()} BOOM happened\n`);
+    for (let i = 0; i < 200 && rx.received.length === 0; i++) await sleep(50);
+    expect(rx.received.map((r) => r.status), err).toEqual([503]);
+    return { child, err: () => err };
+  }
+
+  it('SIGTERM tries pending deliveries once more and exits 0 when they get through', async () => {
+    const { child, err } = await startFailingWatch();
+    rx.failWith = []; // the receiver is back
+    const signalled = rx.received.length;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(child.exitCode).toBe(0);
+    expect(rx.received.slice(signalled).map((r) => r.status)).toContain(200);
+    expect(JSON.parse(rx.received.at(-1)?.body ?? '{}')).toMatchObject({ event: 'opened', incident: { rule: 'boom' } });
+    expect(err()).not.toMatch(/not delivered/);
+  }, 30_000);
+
+  it('SIGTERM with the receiver still down: one more attempt, then says what was not delivered, exit 0', async () => {
+    const { child, err } = await startFailingWatch();
+    const signalled = rx.received.length;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(child.exitCode).toBe(0);
+    expect(rx.received.length).toBeGreaterThan(signalled);
+    expect(err()).toMatch(/incident-analyser: webhook http:\/\/127\.0\.0\.1:\d+\/: 1 change\(s\) not delivered \(HTTP 503: failing on purpose with 503\)/);
+  }, 30_000);
+});
+
 async function freeClosedPort(): Promise<number> {
   const { freePort } = await import('../support/alertmanager.js');
   return freePort();
