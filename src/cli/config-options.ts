@@ -21,9 +21,9 @@ export function registerConfigOptions(program: Command): void {
     if (loaded !== null) return loaded;
     const flag: unknown = program.opts().config;
     if (flag === false) return (loaded = undefined);
-    const { findConfig, loadConfig } = await import('../config/load-config.js');
+    const { findConfig } = await import('../config/find-config.js');
     const file = findConfig(typeof flag === 'string' ? flag : undefined);
-    loaded = file ? { file, config: loadConfig(file) } : undefined;
+    loaded = file ? { file, config: (await import('../config/load-config.js')).loadConfig(file) } : undefined;
     return loaded;
   };
   const before = async (_parent: Command, sub: Command): Promise<void> => {

@@ -1,32 +1,12 @@
-// Finding and reading the configuration file: `--config <file>`, else `incident-analyser.yaml`
-// in the working folder, else `$XDG_CONFIG_HOME/incident-analyser/config.yaml`
-// (~/.config/...). Every problem is one line naming the file, the line and the key.
+// Reading the configuration file (find-config.ts finds it). Every problem is one line naming the
+// file, the line and the key.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './config-schema.js';
 
-export const LOCAL_CONFIG = 'incident-analyser.yaml';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
-  return path.join(base, 'incident-analyser', 'config.yaml');
-}
-
-/** The file that applies, or undefined when there is none (and none was asked for). */
-export function findConfig(explicit: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (explicit) return explicit;
-  for (const candidate of [path.join(cwd, LOCAL_CONFIG), userConfigPath(env)]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
+export { ConfigError, findConfig, LOCAL_CONFIG, userConfigPath } from './find-config.js';
+import { ConfigError } from './find-config.js';
 
 export function loadConfig(file: string): Config {
   let text: string;
