@@ -211,6 +211,26 @@ describe.skipIf(!AM)(`alertmanager sink${AM ? '' : ` (skipped: ${INSTALL_HINT})`
     expect(await exited(b.child)).toBe(0);
   }, 90_000);
 
+  it('analyze and report send their incidents too', async () => {
+    const hook = await receiver();
+    const am = await startAlertmanager(AM ?? '', path.join(dir, 'am'), amConfig(hook.url));
+    managers.push(am);
+    fs.writeFileSync(path.join(dir, 'api-error.log'), `${new Date().toISOString()}: Error: listen EADDRINUSE: address already in use :::3000\n`);
+    const run = (args: string[]): Promise<number | null> => {
+      const c = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: 'ignore' });
+      children.push(c);
+      return exited(c);
+    };
+    expect(await run(['analyze', 'api-error.log', '--db', 'store.db', '--quiet', '--host', 'batch-1', '--alertmanager', am.url])).toBe(0);
+    const alerts = async (host: string): Promise<AmAlert[]> => (await getJson<AmAlert[]>(`${am.url}/api/v2/alerts`)).filter((x) => x.labels.host === host);
+    expect(await until(async () => (await alerts('batch-1')).length === 1, 10_000)).toBe(true);
+    expect((await alerts('batch-1'))[0]?.labels).toMatchObject({ alertname: 'port-in-use', severity: 'error', service: 'api' });
+    expect(await run(['report', '--db', 'store.db', '--out', 'reports', '--host', 'batch-2', '--runbook-url', 'https://wiki.example/i/', '--alertmanager', am.url])).toBe(0);
+    expect(await until(async () => (await alerts('batch-2')).length === 1, 10_000)).toBe(true);
+    const [fromReport] = await alerts('batch-2');
+    expect(fromReport?.annotations.runbook).toBe(`https://wiki.example/i/${fromReport?.labels.incident_id}.md`);
+  }, 60_000);
+
   it('an HA pair gets every alert, and a restarted agent asserts its open incident again', async () => {
     fs.writeFileSync(path.join(dir, 'boom.yaml'), RULE.replace('resolve_after: 3s', 'resolve_after: 10m'));
     const hook = await receiver();
