@@ -11,8 +11,9 @@ import { isStdinPath } from '../sources/discover.js';
 import { inertJson, visible } from '../text/terminal.js';
 import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
+import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends SinkFlags {
   out?: string;
   format: 'md' | 'json' | 'text';
   db?: string;
@@ -25,7 +26,7 @@ interface AnalyzeFlags {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('analyse log files, folders (recursively), globs and .gz files once and report the incidents found')
     .argument('<paths...>', 'log files, folders, globs (quote them), .gz files; - reads standard input')
@@ -37,21 +38,25 @@ export function registerAnalyze(program: Command): void {
     .option('--until <time>', 'ignore events after this ISO time or duration ago', parseTimeArg)
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the folders named (default: skip them, with a warning)')
-    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json')
+    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json');
+  addSinkOptions(cmd)
     .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
       const out = makeOutput(flags.quiet === true);
       checkOutDir(flags.out);
       if (process.stdin.isTTY && paths.some(isStdinPath)) out.warn('reading standard input from the terminal; end it with Ctrl-D');
       const startedAt = new Date();
       const rules = loadRules({ extra: flags.rules });
+      const { progressBar } = await import('./progress.js');
+      const progress = await progressBar({ quiet: flags.quiet === true });
       const result = await analyze({
         paths,
         rules,
         since: flags.since,
         until: flags.until,
         followSymlinks: flags.followSymlinks === true,
-        onWarning: (m) => out.warn(m),
-      });
+        onWarning: (m) => (progress ? progress.log(`incident-analyser: warning: ${m}\n`) : out.warn(m)),
+        onProgress: progress ? (p) => progress.update(p) : undefined,
+      }).finally(() => progress?.stop());
       if (flags.db) {
         const { openStore } = await import('../store/store.js');
         const store = openStore(flags.db);
@@ -78,6 +83,12 @@ export function registerAnalyze(program: Command): void {
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);
         if (result.incidents.some((i) => severityRank(i.severity) >= bar)) process.exitCode = 1;
+      }
+      const sinks = await openSinks(flags, 'batch', (m) => out.warn(m));
+      if (sinks) {
+        const { recordsForIncidents } = await import('../sinks/change-record.js');
+        sinks.push(recordsForIncidents(result.incidents, recordContext(flags)));
+        if (!reportOutcomes(await sinks.drain())) process.exitCode = 2;
       }
     });
 }

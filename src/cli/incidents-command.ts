@@ -5,8 +5,9 @@ import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
 import { inertJson, visible } from '../text/terminal.js';
-import { parseSeverity, parseTimeArg, VERSION } from './common.js';
+import { makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
+import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 
 interface ListFlags {
   db: string;
@@ -60,12 +61,19 @@ export function registerIncidents(program: Command): void {
       else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
     });
 
-  filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
-    .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md')
-    .action(async (flags: ListFlags) => {
+  const report = filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
+    .requiredOption('-o, --out <dir>', 'folder for summary.md and incidents/<id>.md');
+  addSinkOptions(report)
+    .action(async (flags: ListFlags & SinkFlags) => {
       checkOutDir(flags.out);
       const result = resultFromIncidents(await readIncidents(flags));
       const written = await writeReportSet(result, flags.out ?? '.');
       process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
+      const sinks = await openSinks(flags, 'batch', (m) => makeOutput(false).warn(m));
+      if (sinks) {
+        const { recordsForIncidents } = await import('../sinks/change-record.js');
+        sinks.push(recordsForIncidents(result.incidents, recordContext(flags)));
+        if (!reportOutcomes(await sinks.drain())) process.exitCode = 2;
+      }
     });
 }

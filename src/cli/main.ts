@@ -9,6 +9,8 @@ import { registerAnalyze } from './analyze-command.js';
 import { registerRules } from './rules-command.js';
 import { registerIncidents } from './incidents-command.js';
 import { registerWatch } from './watch-command.js';
+import { registerInit } from './init-command.js';
+import { registerConfigOptions } from './config-options.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerRules(program);
   registerIncidents(program);
+  registerInit(program);
+  registerConfigOptions(program);
   program.addOption(new Option('--no-color', 'plain output even on a terminal'));
   return program;
 }
@@ -42,7 +46,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 // By name as well, for errors thrown by a copy of a module loaded twice (each copy has its own class).
-const USER_ERRORS = new Set(['UserError', 'RuleError', 'InputError', 'StoreError', 'UsageError', 'OutputError']);
+const USER_ERRORS = new Set(['UserError', 'RuleError', 'InputError', 'StoreError', 'UsageError', 'OutputError', 'ConfigError']);
 
 export function isUserError(err: unknown): err is Error {
   return err instanceof UserError || (err instanceof Error && USER_ERRORS.has(err.name));

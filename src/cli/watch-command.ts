@@ -19,6 +19,7 @@ import { UserError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { collect, makeOutput, UsageError, type Output } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
+import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 import { InvalidArgumentError } from 'commander';
 
 function parsePositive(value: string): number {
@@ -27,7 +28,7 @@ function parsePositive(value: string): number {
   return n;
 }
 
-interface WatchFlags {
+interface WatchFlags extends SinkFlags {
   db?: string;
   rules: string[];
   out?: string;
@@ -90,7 +91,7 @@ function reportWriter(dir: string, store: Store, out: Output): (changed: Inciden
 }
 
 export function registerWatch(program: Command): void {
-  program
+  const cmd = program
     .command('watch')
     .description('follow log files as they are written and report incidents as they open, escalate and resolve')
     .argument('[paths...]', 'log files, folders or globs (quote them); paths that do not exist yet are waited for')
@@ -107,16 +108,18 @@ export function registerWatch(program: Command): void {
     .option('-q, --quiet', 'no warnings on stderr')
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
     .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
-    .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp())
+    .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp());
+  addSinkOptions(cmd)
     .action(async (given: string[], flags: WatchFlags) => {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
       // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
-      const [{ Watcher }, { openStore }, { lockStoreForWatch }, { discoverPm2 }] = await Promise.all([
+      const [{ Watcher }, { openStore }, { lockStoreForWatch }, { discoverPm2 }, { toChangeRecord }] = await Promise.all([
         import('../pipeline/watch.js'),
         import('../store/store.js'),
         import('../store/watch-lock.js'),
         import('../sources/pm2-discovery.js'),
+        import('../sinks/change-record.js'),
       ]);
       if (flags.pm2) {
         const found = await discoverPm2({ home: typeof flags.pm2 === 'string' ? flags.pm2 : undefined, ecosystemFile: flags.ecosystem, pm2Bin: flags.pm2Bin });
@@ -140,6 +143,13 @@ export function registerWatch(program: Command): void {
         throw err;
       }
       const color = flags.format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const recordCtx = recordContext(flags);
+      const sinks = await openSinks(flags, 'watch', (m) => out.warn(m));
+      if (sinks) {
+        // after a restart, alerts of incidents still open are asserted again at once
+        sinks.reassert(store.listIncidents({ status: 'open' }).map((i) => toChangeRecord(i, 'opened', recordCtx)));
+        sinks.startResending();
+      }
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
@@ -158,8 +168,10 @@ export function registerWatch(program: Command): void {
         signal: controller.signal,
         onIncident: (incident, change) => {
           if (change === 'updated') return;
+          const record = toChangeRecord(incident, change, recordCtx);
+          sinks?.push([record]);
           if (flags.format === 'json') {
-            process.stdout.write(`${inertJson(JSON.stringify({ event: change, at: new Date().toISOString(), incident: toJsonIncident(incident) }))}\n`);
+            process.stdout.write(`${inertJson(JSON.stringify(record))}\n`);
           } else {
             process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
           }
@@ -173,6 +185,8 @@ export function registerWatch(program: Command): void {
       try {
         await watcher.run();
       } finally {
+        // pending deliveries get one more attempt before the process ends
+        if (sinks) reportOutcomes(await sinks.close());
         lock.release();
         store.close();
         process.off('SIGINT', stop);

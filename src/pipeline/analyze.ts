@@ -27,6 +27,16 @@ export interface AnalyzeOptions {
   onEvaluated?: (event: LogEvent, matches: Match[]) => void;
   /** One line per problem with an input, naming the file. */
   onWarning?: (message: string) => void;
+  /** Reading progress, after each piece read (the progress bar). */
+  onProgress?: (progress: AnalyzeProgress) => void;
+}
+
+export interface AnalyzeProgress {
+  /** On-disk bytes of the files done plus what was read of the current one. */
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
 }
 
 export class InputError extends UserError {
@@ -55,6 +65,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     approximateTimes: false,
   };
   const filesRead: string[] = [];
+  const progress: AnalyzeProgress = {
+    bytesDone: 0,
+    bytesTotal: streams.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0),
+    filesDone: 0,
+    filesTotal: streams.reduce((n, s) => n + s.files.length, 0),
+  };
   // Matches whose time is only known at the end (process snapshots without a date line).
   const psMatches: Match[] = [];
   const snapshotFiles = new Set<string>();
@@ -91,7 +107,18 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       const issues: ReadIssues = { warnings: [], truncatedLines: 0, bytes: 0 };
       const cutBefore = parser.truncatedLines;
       parser.beginFile(file.display);
-      for await (const chunk of readTextChunks(file, issues)) parser.push(chunk);
+      const before = progress.bytesDone;
+      for await (const chunk of readTextChunks(file, issues)) {
+        parser.push(chunk);
+        if (options.onProgress) {
+          // bytes read are decompressed bytes for .gz: capped at the file's size on disk
+          progress.bytesDone = before + Math.min(issues.bytes, file.size);
+          options.onProgress(progress);
+        }
+      }
+      progress.bytesDone = before + file.size;
+      progress.filesDone++;
+      options.onProgress?.(progress);
       const parsed = parser.endFile();
       stats.bytes += issues.bytes;
       stats.truncatedLines += issues.truncatedLines;
