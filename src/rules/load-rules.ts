@@ -9,10 +9,10 @@ import type { Document, LineCounter as LineCounterType } from 'yaml';
 import type HandlebarsNamespace from 'handlebars';
 import { schemas, type RuleSpec } from './rule-schema.js';
 import { parseDuration } from './duration.js';
-import { requiredLiterals } from './literals.js';
-import { RuleError, type CompiledPattern, type CompiledRule } from './types.js';
+import { RuleError, type CompiledRule } from './types.js';
 import { namedGroups, ruleCaptures } from './capture-types.js';
 import { checkPasteable, type PasteKind } from './template-check.js';
+import { compileExcludes, compileMatchPatterns } from './compile-patterns.js';
 
 export { RuleError } from './types.js';
 
@@ -150,7 +150,10 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
     const where = issuePath.length ? issuePath.join('.') : '(top level)';
     throw new RuleError(file, lineOf(doc, lineCounter, issuePath), `${where}: ${issue?.message ?? 'invalid rule'}`);
   }
-  return compileRule(parsed.data, file, builtin, (p) => lineOf(doc, lineCounter, p), true);
+  const at = (p: Array<string | number>): number | undefined => lineOf(doc, lineCounter, p);
+  const rule = compileRule(parsed.data, file, builtin, at, true);
+  rule.lineOf = at;
+  return rule;
 }
 
 /**
@@ -165,30 +168,8 @@ function compileRule(
   at: (p: Array<string | number>) => number | undefined,
   checkTemplates: boolean,
 ): CompiledRule {
-  const patterns: CompiledPattern[] = spec.match.map((p, i) => {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(p.regex, p.flags ?? '');
-    } catch (err) {
-      throw new RuleError(file, at(['match', i, 'regex']), `match.${i}.regex: ${(err as Error).message}`);
-    }
-    return {
-      regex,
-      source: p.source,
-      sufficient: p.sufficient,
-      set: p.set ?? {},
-      service: p.service,
-      literals: requiredLiterals(p.regex),
-      caseInsensitive: (p.flags ?? '').includes('i'),
-    };
-  });
-  const excludes = spec.exclude.map((src, i) => {
-    try {
-      return new RegExp(src);
-    } catch (err) {
-      throw new RuleError(file, at(['exclude', i]), `exclude.${i}: ${(err as Error).message}`);
-    }
-  });
+  const patterns = compileMatchPatterns(spec, file, builtin, at);
+  const excludes = compileExcludes(spec, file, builtin, at);
 
   const known = new Set(['service', 'file', 'pid']);
   for (const p of patterns) {
