@@ -13,6 +13,7 @@ import { RuleError, type CompiledRule } from './types.js';
 import { namedGroups, ruleCaptures } from './capture-types.js';
 import { checkPasteable, type PasteKind } from './template-check.js';
 import { compileExcludes, compileMatchPatterns } from './compile-patterns.js';
+import { describeTemplateError, knownKeysAt, placeIssue, type SchemaIssue } from './rule-errors.js';
 
 export { RuleError } from './types.js';
 
@@ -77,11 +78,25 @@ function ruleFiles(dirOrFile: string): string[] {
     throw new RuleError(dirOrFile, undefined, 'rules folder not found');
   }
   if (st.isFile()) return [dirOrFile];
-  return fs
-    .readdirSync(dirOrFile)
-    .filter((n) => /\.ya?ml$/i.test(n))
-    .sort()
-    .map((n) => path.join(dirOrFile, n));
+  if (!st.isDirectory()) throw new RuleError(dirOrFile, undefined, `not a rule file or folder (${fileKind(st)})`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dirOrFile);
+  } catch (err) {
+    throw new RuleError(dirOrFile, undefined, `cannot read the folder: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const files = names.filter((n) => /\.ya?ml$/i.test(n)).sort();
+  // an empty --rules folder is almost always a wrong path: say so rather than run without the rules
+  if (files.length === 0) throw new RuleError(dirOrFile, undefined, 'no rule files (*.yaml, *.yml) in this folder');
+  return files.map((n) => path.join(dirOrFile, n));
+}
+
+function fileKind(st: fs.Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /**
@@ -143,17 +158,39 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
     const line = lineCounter.linePos(yamlError.pos[0]).line;
     throw new RuleError(file, line, `invalid YAML: ${yamlError.message.split('\n')[0] ?? ''}`);
   }
-  const parsed = schemas().ruleSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const issuePath = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
-    const where = issuePath.length ? issuePath.join('.') : '(top level)';
-    throw new RuleError(file, lineOf(doc, lineCounter, issuePath), `${where}: ${issue?.message ?? 'invalid rule'}`);
-  }
+  const parsed = schemas().ruleSchema.safeParse(yamlToJs(doc, file, lineCounter));
+  if (!parsed.success) throw schemaError(parsed.error.issues, file, doc, lineCounter);
   const at = (p: Array<string | number>): number | undefined => lineOf(doc, lineCounter, p);
   const rule = compileRule(parsed.data, file, builtin, at, true);
   rule.lineOf = at;
   return rule;
+}
+
+/** Aliases one rule file may expand; a "billion laughs" file needs thousands. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; an alias bomb (or any other expansion error) is a RuleError. */
+function yamlToJs(doc: Document, file: string, counter: LineCounterType): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const alias = /alias/i.test(message) ? 'too many alias expansions (a YAML "billion laughs" file?); rule files need few or no aliases' : message;
+    throw new RuleError(file, firstAliasLine(doc, counter), `invalid YAML: ${alias}`);
+  }
+}
+
+/** Line of the first alias (`*name`) in the document, for the alias-bomb message. */
+function firstAliasLine(doc: Document, counter: LineCounterType): number | undefined {
+  const { visit, isAlias } = yamlLib();
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) line = counter.linePos(node.range[0]).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
 }
 
 /**
@@ -201,7 +238,10 @@ function compileRule(
       try {
         ast = hbs().parse(source);
       } catch (err) {
-        throw new RuleError(file, at(p), `${p.join('.')}: bad template: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
+        const base = at(p);
+        // a block scalar (`|-`) starts on the line after its key
+        const bad = describeTemplateError(err, source, base === undefined ? undefined : base + (source.includes('\n') ? 1 : 0));
+        throw new RuleError(file, bad.line, `${p.join('.')}: ${bad.message}`);
       }
       if (kind === undefined) return;
       const problem = checkPasteable(ast, kind, captures)[0];
@@ -243,4 +283,13 @@ function lineOf(doc: Document, counter: LineCounterType, p: Array<string | numbe
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+/** The first schema issue as a RuleError at the offending key's own line. */
+function schemaError(issues: SchemaIssue[], file: string, doc: Document, counter: LineCounterType): RuleError {
+  const issue = issues[0] ?? { code: 'custom', path: [], message: 'invalid rule' };
+  const { ruleSchema, patternSchema, remediationSchema } = schemas();
+  const shapes = { rule: ruleSchema.shape, pattern: patternSchema.shape, remediation: remediationSchema.shape };
+  const placed = placeIssue(issue, doc, counter, (p) => lineOf(doc, counter, p), (p) => knownKeysAt(p, shapes));
+  return new RuleError(file, placed.line, placed.message);
 }
