@@ -143,7 +143,9 @@ export function writeBuiltinCache(): number {
   return files.length;
 }
 
-export function loadRuleFile(file: string, builtin = false): CompiledRule {
+export function loadRuleFile(file: string, builtinFlag = false): CompiledRule {
+  // a file of the shipped rules/ folder is built-in however it is named (`rules test rules/x.yaml`)
+  const builtin = builtinFlag || path.resolve(path.dirname(file)) === path.resolve(BUILTIN_RULES_DIR);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
