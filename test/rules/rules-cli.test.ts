@@ -94,7 +94,8 @@ describe('hostile user patterns', () => {
 
   it('watch keeps reading past them, and exits 0 on SIGTERM with the incident stored', async () => {
     write('rules/hostile.yaml', HOSTILE_RULE);
-    const log = write('logs/api-out.log', '');
+    fs.mkdirSync(path.join(dir, 'logs'));
+    const log = path.join(dir, 'logs', 'api-out.log');
     const db = path.join(dir, 'state.db');
     const child = spawn(process.execPath, [BIN, 'watch', 'logs', '--rules', 'rules', '--db', db, '--format', 'json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
@@ -110,8 +111,10 @@ describe('hostile user patterns', () => {
       return check();
     };
     expect(await until(() => err.includes('watching'), 15_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    // a file that appears in a watched folder is read from its start
     const now = (): string => new Date().toISOString().slice(0, 19);
-    fs.appendFileSync(log, HOSTILE_LINES.map((l) => `${now()}: ${l.slice(21)}`).join('\n') + '\n');
+    fs.writeFileSync(log, HOSTILE_LINES.map((l) => `${now()}: ${l.slice(21)}`).join('\n') + '\n');
     fs.appendFileSync(log, `${now()}: QUOTA_EXCEEDED user=bob\n`);
     expect(await until(() => out.includes('"rule":"hostile"'), 30_000)).toBe(true);
     child.kill('SIGTERM');
