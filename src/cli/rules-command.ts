@@ -6,6 +6,7 @@ import type { LogEvent } from '../model.js';
 import { loadRuleFile, loadRules } from '../rules/load-rules.js';
 import type { CompiledRule } from '../rules/types.js';
 import { runExamples } from '../match/examples.js';
+import { checkRedos } from '../rules/redos-check.js';
 import { Matcher } from '../match/matcher.js';
 import { prefilterPasses } from '../parse/prefilter.js';
 import { analyze } from '../pipeline/analyze.js';
@@ -112,22 +113,46 @@ export function registerRules(program: Command): void {
       const loaded = loadRules({ extra: paths });
       const ids = new Set(loaded.map((r) => r.spec.id));
       let problems = 0;
-      const report = (r: CompiledRule, msg: string): void => {
+      const report = (r: CompiledRule, msg: string, line?: number): void => {
         problems++;
-        process.stdout.write(`${relative(r.file)}: ${r.spec.id}: ${msg}\n`);
+        process.stdout.write(`${relative(r.file)}${line ? `:${line}` : ''}: ${r.spec.id}: ${msg}\n`);
       };
       for (const r of loaded) {
         for (const e of runExamples(r)) {
           if (!e.ok) report(r, `example expected to ${e.expected === 'match' ? 'match' : 'not match'}${e.prefilterHit === false ? ' (the prefilter misses it)' : ''}: ${oneLine(e.text)}`);
         }
         r.patterns.forEach((p, i) => {
-          if (p.source === 'log' && !p.literals) report(r, `match.${i} has no literal of 4+ characters: every event must be parsed for it (slow on large logs)`);
+          if (p.source === 'log' && !p.literals) report(r, `match.${i} has no literal of 4+ characters: every event must be parsed for it (slow on large logs)`, r.lineOf?.(['match', i, 'regex']));
         });
         for (const c of r.spec.caused_by) if (!ids.has(c)) report(r, `caused_by names unknown rule "${c}"`);
+        if (!r.builtin) lintBacktracking(r, report);
       }
       process.stdout.write(`${loaded.length} rule(s) checked, ${problems} problem(s)\n`);
       if (problems > 0) process.exitCode = 1;
     });
+}
+
+/** Super-linear patterns of a user rule (built-in ones are checked by the test suite). */
+function lintBacktracking(r: CompiledRule, report: (r: CompiledRule, msg: string, line?: number) => void): void {
+  const patterns: Array<{ where: Array<string | number>; source: string; flags: string }> = [
+    ...r.spec.match.map((p, i) => ({ where: ['match', i, 'regex'], source: p.regex, flags: p.flags ?? '' })),
+    ...r.spec.exclude.map((source, i) => ({ where: ['exclude', i], source, flags: '' })),
+  ];
+  for (const { where, source, flags } of patterns) {
+    const found = checkRedos(source, flags);
+    if (!found) continue;
+    const line = r.lineOf?.(where);
+    if (found === 'unknown') {
+      process.stdout.write(`${relative(r.file)}${line ? `:${line}` : ''}: ${r.spec.id}: note: ${where.join('.')}: backtracking not decided within 3 s (it runs in linear time here all the same)\n`);
+      continue;
+    }
+    const hot = found.hotspot ? ` at \`${found.hotspot}\`` : '';
+    report(
+      r,
+      `${where.join('.')}: ${found.complexity} backtracking${hot}, e.g. on ${found.attack}: a backtracking engine (grep -P, JavaScript, Python) hangs on such a line. It runs in linear time here (RE2), but simplify it: no nested or adjacent overlapping quantifiers ((a+)+ is a+)`,
+      line,
+    );
+  }
 }
 
 function resolveRule(arg: string, extra: string[]): CompiledRule {

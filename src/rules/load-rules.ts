@@ -9,10 +9,11 @@ import type { Document, LineCounter as LineCounterType } from 'yaml';
 import type HandlebarsNamespace from 'handlebars';
 import { schemas, type RuleSpec } from './rule-schema.js';
 import { parseDuration } from './duration.js';
-import { requiredLiterals } from './literals.js';
-import { RuleError, type CompiledPattern, type CompiledRule } from './types.js';
+import { RuleError, type CompiledRule } from './types.js';
 import { namedGroups, ruleCaptures } from './capture-types.js';
 import { checkPasteable, type PasteKind } from './template-check.js';
+import { compileExcludes, compileMatchPatterns } from './compile-patterns.js';
+import { describeTemplateError, knownKeysAt, placeIssue, type SchemaIssue } from './rule-errors.js';
 
 export { RuleError } from './types.js';
 
@@ -77,11 +78,25 @@ function ruleFiles(dirOrFile: string): string[] {
     throw new RuleError(dirOrFile, undefined, 'rules folder not found');
   }
   if (st.isFile()) return [dirOrFile];
-  return fs
-    .readdirSync(dirOrFile)
-    .filter((n) => /\.ya?ml$/i.test(n))
-    .sort()
-    .map((n) => path.join(dirOrFile, n));
+  if (!st.isDirectory()) throw new RuleError(dirOrFile, undefined, `not a rule file or folder (${fileKind(st)})`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dirOrFile);
+  } catch (err) {
+    throw new RuleError(dirOrFile, undefined, `cannot read the folder: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const files = names.filter((n) => /\.ya?ml$/i.test(n)).sort();
+  // an empty --rules folder is almost always a wrong path: say so rather than run without the rules
+  if (files.length === 0) throw new RuleError(dirOrFile, undefined, 'no rule files (*.yaml, *.yml) in this folder');
+  return files.map((n) => path.join(dirOrFile, n));
+}
+
+function fileKind(st: fs.Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /**
@@ -128,7 +143,9 @@ export function writeBuiltinCache(): number {
   return files.length;
 }
 
-export function loadRuleFile(file: string, builtin = false): CompiledRule {
+export function loadRuleFile(file: string, builtinFlag = false): CompiledRule {
+  // a file of the shipped rules/ folder is built-in however it is named (`rules test rules/x.yaml`)
+  const builtin = builtinFlag || path.resolve(path.dirname(file)) === path.resolve(BUILTIN_RULES_DIR);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -143,14 +160,39 @@ export function loadRuleFile(file: string, builtin = false): CompiledRule {
     const line = lineCounter.linePos(yamlError.pos[0]).line;
     throw new RuleError(file, line, `invalid YAML: ${yamlError.message.split('\n')[0] ?? ''}`);
   }
-  const parsed = schemas().ruleSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const issuePath = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
-    const where = issuePath.length ? issuePath.join('.') : '(top level)';
-    throw new RuleError(file, lineOf(doc, lineCounter, issuePath), `${where}: ${issue?.message ?? 'invalid rule'}`);
+  const parsed = schemas().ruleSchema.safeParse(yamlToJs(doc, file, lineCounter));
+  if (!parsed.success) throw schemaError(parsed.error.issues, file, doc, lineCounter);
+  const at = (p: Array<string | number>): number | undefined => lineOf(doc, lineCounter, p);
+  const rule = compileRule(parsed.data, file, builtin, at, true);
+  rule.lineOf = at;
+  return rule;
+}
+
+/** Aliases one rule file may expand; a "billion laughs" file needs thousands. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; an alias bomb (or any other expansion error) is a RuleError. */
+function yamlToJs(doc: Document, file: string, counter: LineCounterType): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const alias = /alias/i.test(message) ? 'too many alias expansions (a YAML "billion laughs" file?); rule files need few or no aliases' : message;
+    throw new RuleError(file, firstAliasLine(doc, counter), `invalid YAML: ${alias}`);
   }
-  return compileRule(parsed.data, file, builtin, (p) => lineOf(doc, lineCounter, p), true);
+}
+
+/** Line of the first alias (`*name`) in the document, for the alias-bomb message. */
+function firstAliasLine(doc: Document, counter: LineCounterType): number | undefined {
+  const { visit, isAlias } = yamlLib();
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) line = counter.linePos(node.range[0]).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
 }
 
 /**
@@ -165,30 +207,8 @@ function compileRule(
   at: (p: Array<string | number>) => number | undefined,
   checkTemplates: boolean,
 ): CompiledRule {
-  const patterns: CompiledPattern[] = spec.match.map((p, i) => {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(p.regex, p.flags ?? '');
-    } catch (err) {
-      throw new RuleError(file, at(['match', i, 'regex']), `match.${i}.regex: ${(err as Error).message}`);
-    }
-    return {
-      regex,
-      source: p.source,
-      sufficient: p.sufficient,
-      set: p.set ?? {},
-      service: p.service,
-      literals: requiredLiterals(p.regex),
-      caseInsensitive: (p.flags ?? '').includes('i'),
-    };
-  });
-  const excludes = spec.exclude.map((src, i) => {
-    try {
-      return new RegExp(src);
-    } catch (err) {
-      throw new RuleError(file, at(['exclude', i]), `exclude.${i}: ${(err as Error).message}`);
-    }
-  });
+  const patterns = compileMatchPatterns(spec, file, builtin, at);
+  const excludes = compileExcludes(spec, file, builtin, at);
 
   const known = new Set(['service', 'file', 'pid']);
   for (const p of patterns) {
@@ -220,7 +240,10 @@ function compileRule(
       try {
         ast = hbs().parse(source);
       } catch (err) {
-        throw new RuleError(file, at(p), `${p.join('.')}: bad template: ${((err as Error).message.split('\n')[0] ?? '').trim()}`);
+        const base = at(p);
+        // a block scalar (`|-`) starts on the line after its key
+        const bad = describeTemplateError(err, source, base === undefined ? undefined : base + (source.includes('\n') ? 1 : 0));
+        throw new RuleError(file, bad.line, `${p.join('.')}: ${bad.message}`);
       }
       if (kind === undefined) return;
       const problem = checkPasteable(ast, kind, captures)[0];
@@ -262,4 +285,13 @@ function lineOf(doc: Document, counter: LineCounterType, p: Array<string | numbe
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+/** The first schema issue as a RuleError at the offending key's own line. */
+function schemaError(issues: SchemaIssue[], file: string, doc: Document, counter: LineCounterType): RuleError {
+  const issue = issues[0] ?? { code: 'custom', path: [], message: 'invalid rule' };
+  const { ruleSchema, patternSchema, remediationSchema } = schemas();
+  const shapes = { rule: ruleSchema.shape, pattern: patternSchema.shape, remediation: remediationSchema.shape };
+  const placed = placeIssue(issue, doc, counter, (p) => lineOf(doc, counter, p), (p) => knownKeysAt(p, shapes));
+  return new RuleError(file, placed.line, placed.message);
 }

@@ -4,6 +4,7 @@
 import { UserError } from '../errors.js';
 import type { RuleSpec } from './rule-schema.js';
 import type { RuleCaptures } from './capture-types.js';
+import type { RegexEngine, RuleRegex } from './regex-engine.js';
 
 export class RuleError extends UserError {
   constructor(
@@ -17,7 +18,9 @@ export class RuleError extends UserError {
 }
 
 export interface CompiledPattern {
-  regex: RegExp;
+  regex: RuleRegex;
+  /** Which engine runs it (see regex-engine.ts): every user pattern's time is bounded. */
+  engine: RegexEngine;
   source: 'log' | 'ps';
   sufficient: boolean;
   set: Record<string, string>;
@@ -35,7 +38,9 @@ export interface CompiledRule {
   /** Set when this user rule replaced a built-in one. */
   overrides?: string | undefined;
   patterns: CompiledPattern[];
-  excludes: RegExp[];
+  excludes: RuleRegex[];
+  /** YAML line of a field (user rules read from YAML; undefined for the build-time cache). */
+  lineOf?: ((p: Array<string | number>) => number | undefined) | undefined;
   windowMs: number;
   resolveAfterMs: number;
   /** Which captures carry log values and their types; which are the rule's own constants. */
