@@ -3,12 +3,17 @@
 import type { LogEvent, Match } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 import { buildPrefilter, type Prefilter } from '../parse/prefilter.js';
+import { FACT_LITERALS } from './facts.js';
 
 export class Matcher {
   readonly prefilter: Prefilter;
 
-  constructor(readonly rules: CompiledRule[]) {
-    this.prefilter = buildPrefilter(rules);
+  /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
+  constructor(
+    readonly rules: CompiledRule[],
+    options: { facts?: boolean } = {},
+  ) {
+    this.prefilter = buildPrefilter(rules, options.facts === true ? FACT_LITERALS : []);
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */
