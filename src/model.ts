@@ -194,6 +194,8 @@ export interface RunStats {
   truncatedLines: number;
   /** Whether some times were estimated. */
   approximateTimes: boolean;
+  /** Set when the incidents come from this store rather than from reading logs now. */
+  store?: string | undefined;
 }
 
 export interface SkippedInput {
