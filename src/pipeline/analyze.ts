@@ -90,7 +90,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   let lastTime: number | undefined;
 
   const accept = (event: LogEvent, daemon = false): void => {
-    const matches = matcher.matchEvent(event);
+    const matches = matcher.matchBuilt(event);
     options.onEvaluated?.(event, matches);
     if (event.time !== undefined || event.kind === 'ps') facts.note(event, daemon);
     for (const m of matches) {
