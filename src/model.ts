@@ -109,6 +109,73 @@ export interface Incident {
   links: IncidentLink[];
   /** True when the times were estimated (files without timestamps). */
   timeApprox: boolean;
+  /** What the logs show around the incident beyond its own matches (batch analysis; see correlate/evidence-context.ts). */
+  context?: IncidentContext | undefined;
+}
+
+/** What the service's own logs say about it, beyond any rule's matches. */
+export interface ServiceFacts {
+  /** Ports its log lines announced (listening, ready, EADDRINUSE), most often seen first. */
+  ports: number[];
+  /** Seen under PM2: named in pm2.log or in `N|app |` prefixes. */
+  pm2: boolean;
+  /** Whether PM2's daemon log was among the inputs (so `pm2: false` is a finding, not a gap). */
+  pm2LogRead: boolean;
+  /** Whether a process snapshot (`ps aux` / `ps -ef`) was among the inputs. */
+  snapshotRead: boolean;
+  /** Pool settings the service logged (`max: 10`, `pool_size=10 max_overflow=20`), latest before the incident. */
+  poolSettings: Record<string, number>;
+}
+
+/** One error line quoted from the logs, with where it is. */
+export interface QuotedLine {
+  file: string;
+  line: number;
+  /** The error's own line (first line of a Node stack, last line of a Python traceback). */
+  text: string;
+  time?: string | undefined;
+  /** How many of the counted occasions (exits) it was the last error before. */
+  count: number;
+}
+
+/** One row of a process snapshot, for duplicate-process reports. */
+export interface ProcessRow {
+  pid: number;
+  ppid?: number | undefined;
+  /** START / STIME / lstart column as ps printed it. */
+  start?: string | undefined;
+  tty?: string | undefined;
+  command: string;
+  /** The parent's command line, when the parent is in the snapshot. */
+  parent?: string | undefined;
+}
+
+/** WebSocket handshakes logged by the server during the incident (uvicorn access lines). */
+export interface SocketAccess {
+  connections: number;
+  /** First and last handshake (ISO). */
+  from: string;
+  to: string;
+  /** The client address with the most handshakes, and how many. */
+  peer: string;
+  peerConnections: number;
+  /** The path with the most handshakes (query string dropped). */
+  path: string;
+  /** Handshakes refused, by status (`403`, `404`). */
+  rejected: Record<string, number>;
+}
+
+export interface IncidentContext {
+  facts: ServiceFacts;
+  /** Restart loops: the last error the app logged before each exit, most frequent first. */
+  lastErrors?: QuotedLine[] | undefined;
+  /** Exits of the service during the incident (PM2's `exited with code`). */
+  exits?: number | undefined;
+  /** The errors' times were estimated, so they were placed by order, not time. */
+  lastErrorsByOrder?: boolean | undefined;
+  sockets?: SocketAccess | undefined;
+  /** Process snapshot rows of the incident's PIDs. */
+  processes?: ProcessRow[] | undefined;
 }
 
 export interface RunStats {
@@ -127,6 +194,8 @@ export interface RunStats {
   truncatedLines: number;
   /** Whether some times were estimated. */
   approximateTimes: boolean;
+  /** Set when the incidents come from this store rather than from reading logs now. */
+  store?: string | undefined;
 }
 
 export interface SkippedInput {

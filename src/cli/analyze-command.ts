@@ -20,6 +20,7 @@ interface AnalyzeFlags extends SinkFlags {
   rules: string[];
   since?: number;
   until?: number;
+  sinceEstimated?: boolean;
   failOn?: Severity;
   quiet?: boolean;
   followSymlinks?: boolean;
@@ -36,6 +37,7 @@ export function registerAnalyze(program: Command): void {
     .option('--rules <dir>', 'extra rule folder or file; repeat for more; same id replaces a built-in rule', collect, [])
     .option('--since <time>', 'ignore events before this ISO time or duration ago (2h)', parseTimeArg)
     .option('--until <time>', 'ignore events after this ISO time or duration ago', parseTimeArg)
+    .option('--since-estimated', 'let --since/--until judge logs without timestamps by their estimated times (left out by default)')
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the folders named (default: skip them, with a warning)')
     .option('-q, --quiet', 'no warnings; no report on stdout unless --format json');
@@ -53,6 +55,7 @@ export function registerAnalyze(program: Command): void {
         rules,
         since: flags.since,
         until: flags.until,
+        sinceEstimated: flags.sinceEstimated === true,
         followSymlinks: flags.followSymlinks === true,
         onWarning: (m) => (progress ? progress.log(`incident-analyser: warning: ${m}\n`) : out.warn(m)),
         onProgress: progress ? (p) => progress.update(p) : undefined,

@@ -51,7 +51,7 @@ export function registerIncidents(program: Command): void {
   filterOptions(incidents.command('list').description('list stored incidents'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
     .action(async (flags: ListFlags) => {
-      const result = resultFromIncidents(await readIncidents(flags));
+      const result = resultFromIncidents(await readIncidents(flags), flags.db);
       if (flags.format === 'json') process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(result), null, 2))}\n`);
       else if (flags.format === 'md') {
         const { renderReports } = await import('../sinks/markdown-report.js');
@@ -66,7 +66,7 @@ export function registerIncidents(program: Command): void {
   addSinkOptions(report)
     .action(async (flags: ListFlags & SinkFlags) => {
       checkOutDir(flags.out);
-      const result = resultFromIncidents(await readIncidents(flags));
+      const result = resultFromIncidents(await readIncidents(flags), flags.db);
       const written = await writeReportSet(result, flags.out ?? '.');
       process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
       const sinks = await openSinks(flags, 'batch', (m) => makeOutput(false).warn(m));

@@ -2,13 +2,28 @@
 // can possibly match, so only those events are built and tested here.
 import type { LogEvent, Match } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
-import { buildPrefilter, type Prefilter } from '../parse/prefilter.js';
+import { buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
+import { FACT_LITERALS } from './facts.js';
 
 export class Matcher {
+  /** What the parser builds events for: the rules' literals, plus the fact patterns' when asked. */
   readonly prefilter: Prefilter;
+  /** The rules' literals alone: an event built only for a fact skips the rules. */
+  readonly rulePrefilter: Prefilter;
 
-  constructor(readonly rules: CompiledRule[]) {
-    this.prefilter = buildPrefilter(rules);
+  /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
+  constructor(
+    readonly rules: CompiledRule[],
+    options: { facts?: boolean } = {},
+  ) {
+    this.rulePrefilter = buildPrefilter(rules);
+    this.prefilter = options.facts === true ? buildPrefilter(rules, FACT_LITERALS) : this.rulePrefilter;
+  }
+
+  /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */
+  matchBuilt(event: LogEvent): Match[] {
+    if (this.prefilter === this.rulePrefilter || event.kind === 'ps' || prefilterPasses(this.rulePrefilter, event.raw)) return this.matchEvent(event);
+    return [];
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */

@@ -13,8 +13,9 @@ export interface Prefilter {
   everyEvent: boolean;
 }
 
-export function buildPrefilter(rules: readonly CompiledRule[]): Prefilter {
-  const literals: string[] = [];
+/** `extraLiterals`: more strings whose lines are worth building (the fact patterns' literals). */
+export function buildPrefilter(rules: readonly CompiledRule[], extraLiterals: readonly string[] = []): Prefilter {
+  const literals: string[] = [...extraLiterals];
   let everyEvent = false;
   for (const rule of rules) {
     for (const p of rule.patterns) {

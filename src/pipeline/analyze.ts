@@ -8,6 +8,8 @@ import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { Correlator } from '../correlate/correlator.js';
 import { linkRootCauses } from '../correlate/root-cause.js';
+import { FactBook } from '../correlate/fact-book.js';
+import { attachContexts } from '../correlate/evidence-context.js';
 import { renderIncidentTexts } from '../sinks/incident-text.js';
 import { discoverStreams, type LogStream } from '../sources/discover.js';
 import { readTextChunks, type ReadIssues } from '../sources/read-file.js';
@@ -20,6 +22,11 @@ export interface AnalyzeOptions {
   /** Keep only events at or after / before these times (epoch ms). */
   since?: number | undefined;
   until?: number | undefined;
+  /**
+   * Let times estimated from a file's modification time (files without timestamps) count for
+   * `since`/`until`. Off by default: an estimate cannot show that an event happened in the window.
+   */
+  sinceEstimated?: boolean | undefined;
   cwd?: string;
   /** Follow symbolic links out of the folders named (default: skip them, with a warning). */
   followSymlinks?: boolean;
@@ -50,7 +57,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   for (const s of skipped) warn(`${s.file}: ${s.reason}`);
   const allSkipped: SkippedInput[] = [...skipped];
 
-  const matcher = new Matcher(options.rules);
+  const matcher = new Matcher(options.rules, { facts: true });
+  const facts = new FactBook();
+  const windowed = options.since !== undefined || options.until !== undefined;
+  /** Files whose estimated times were left out of --since/--until, for one warning each. */
+  const leftOut = new Map<string, number>();
   const correlator = new Correlator(options.rules);
   const pm2 = new Pm2Timeline();
   const stats: RunStats = {
@@ -78,12 +89,17 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   let firstTime: number | undefined;
   let lastTime: number | undefined;
 
-  const accept = (event: LogEvent): void => {
-    const matches = matcher.matchEvent(event);
+  const accept = (event: LogEvent, daemon = false): void => {
+    const matches = matcher.matchBuilt(event);
     options.onEvaluated?.(event, matches);
+    if (event.time !== undefined || event.kind === 'ps') facts.note(event, daemon);
     for (const m of matches) {
       if (event.kind === 'ps' && event.time === undefined) {
         psMatches.push(m);
+        continue;
+      }
+      if (windowed && event.timeApprox && options.sinceEstimated !== true) {
+        leftOut.set(event.file, (leftOut.get(event.file) ?? 0) + 1);
         continue;
       }
       if (options.since !== undefined && m.time < options.since) continue;
@@ -100,7 +116,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       everyEvent: stream.pm2Daemon,
       onEvent: (event) => {
         if (stream.pm2Daemon) pm2.note(event);
-        accept(event);
+        accept(event, stream.pm2Daemon);
       },
     });
     for (const file of stream.files) {
@@ -171,12 +187,22 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     m.time = lastTime ?? Date.now();
     m.event.time = m.time;
     m.event.timeApprox = true;
+    if (windowed && options.sinceEstimated !== true) {
+      leftOut.set(m.event.file, (leftOut.get(m.event.file) ?? 0) + 1);
+      continue;
+    }
     correlator.add(m);
+  }
+  for (const [file, n] of leftOut) {
+    warn(
+      `${file}: ${n} matched event(s) have only estimated times (no timestamps in the file), so they cannot be shown to fall within --since/--until and were left out; pass --since-estimated to count them by their estimated times`,
+    );
   }
 
   let incidents = correlator.finish(lastTime);
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
+  incidents = attachContexts(incidents, facts, (service) => pm2.knows(service));
   incidents = renderIncidentTexts(incidents, options.rules);
   incidents.sort(compareIncidents);
 

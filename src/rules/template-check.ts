@@ -18,7 +18,16 @@ export interface TemplateProblem {
 const SAFE_NAMES = new Set(['count', 'rule', 'title']);
 const DATA_SAFE = new Set(['index', 'first', 'last']);
 /** Context fields that are not captures, and their types. */
-const CONTEXT_TYPES: Record<string, CaptureType> = { services: 'text', files: 'text', firstSeen: 'time', lastSeen: 'time' };
+const CONTEXT_TYPES: Record<string, CaptureType> = {
+  services: 'text',
+  files: 'text',
+  firstSeen: 'time',
+  lastSeen: 'time',
+  // the port the service's own log lines announced (sinks/evidence-values.ts)
+  app_port: 'port',
+  // the incident's first log file (not pm2.log), for commands that read it
+  log_file: 'path',
+};
 
 type Quote = 'none' | 'single' | 'double';
 
@@ -111,6 +120,8 @@ export function checkPasteable(ast: hbs.AST.Program, kind: PasteKind, captures: 
         return;
       }
       if (m.path.parts.length === 1 && (SAFE_NAMES.has(helper) || captures.constants.includes(helper))) return;
+      // derived.*: text incident-analyser composes from numbers it parsed (sinks/pool-advice.ts), never log text
+      if (m.path.parts[0] === 'derived') return;
       const name = captureOf(m.path, eachOf);
       const shown = name === undefined ? helper : name;
       const written = m.escaped ? `{{${helper}}}` : `{{{${helper}}}}`;

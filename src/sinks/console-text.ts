@@ -24,7 +24,8 @@ export function renderText(result: AnalysisResult, options: { color: boolean }):
   const s = result.stats;
   const lines: string[] = [];
   const range = s.from && s.to ? `, logs from ${s.from} to ${s.to}` : '';
-  lines.push(`Read ${s.files} file(s), ${s.lines} lines, ${(s.bytes / 1048576).toFixed(1)} MiB in ${s.durationMs} ms${range}.`);
+  if (s.store !== undefined) lines.push(`Incidents kept in ${s.store} (no logs were read now)${s.from && s.to ? `, from ${s.from} to ${s.to}` : ''}.`);
+  else lines.push(`Read ${s.files} file(s), ${s.lines} lines, ${(s.bytes / 1048576).toFixed(1)} MiB in ${s.durationMs} ms${range}.`);
   if (result.incidents.length === 0) {
     lines.push('No incidents found.');
   } else {

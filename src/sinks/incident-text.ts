@@ -10,6 +10,7 @@ import type { Incident, Remediation } from '../model.js';
 import type { CaptureType } from '../rules/capture-types.js';
 import type { CompiledRule } from '../rules/types.js';
 import { describeCapture, jsString, LogValue, placeholder, refusal, shellWord, showValue } from './shell-values.js';
+import { evidenceValues } from './evidence-values.js';
 
 const require = createRequire(import.meta.url);
 
@@ -74,13 +75,14 @@ function typed(rule: CompiledRule, name: string, raw: string, type?: CaptureType
   return new LogValue(name, type ?? rule.captures.types[name] ?? 'text', raw);
 }
 
-function context(incident: Incident, rule: CompiledRule): Record<string, unknown> {
+function context(incident: Incident, rule: CompiledRule, all: Incident[]): Record<string, unknown> {
   const captures: Record<string, LogValue | string> = {};
   for (const [k, v] of Object.entries(incident.captures)) captures[k] = typed(rule, k, v);
   const values: Record<string, Array<LogValue | string>> = {};
   for (const [k, list] of Object.entries(incident.captureValues)) values[k] = list.map((v) => typed(rule, k, v));
   const service = incident.services[0];
   return {
+    ...evidenceValues(incident, all),
     ...captures,
     captures,
     values,
@@ -158,8 +160,9 @@ function renderItems(sources: string[], ctx: object): string[] {
   return out;
 }
 
-export function renderIncidentText(incident: Incident, rule: CompiledRule): Incident {
-  const ctx = context(incident, rule);
+/** `all`: the run's incidents, so a text can name what its linked causes are (services). */
+export function renderIncidentText(incident: Incident, rule: CompiledRule, all: Incident[] = []): Incident {
+  const ctx = context(incident, rule, all);
   const spec = rule.spec;
   const summary = spec.summary
     ? clean(render(spec.summary, ctx))
@@ -198,6 +201,6 @@ export function renderIncidentTexts(incidents: Incident[], rules: CompiledRule[]
   const byId = new Map(rules.map((r) => [r.spec.id, r]));
   return incidents.map((i) => {
     const rule = byId.get(i.rule);
-    return rule ? renderIncidentText(i, rule) : i;
+    return rule ? renderIncidentText(i, rule, incidents) : i;
   });
 }

@@ -66,8 +66,9 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
   const from = Math.min(...bars.map((b) => b.start));
   const to = Math.max(...bars.map((b) => b.end));
   const span = to - from;
-  // A zero-length incident (one matched event) still needs a visible bar: 1% of the chart, at
-  // least one second (the date format's resolution), one minute when everything is one instant.
+  // An incident shorter than 1% of the chart would be an invisible bar, and stretching it would
+  // draw a 5-second incident as days on a chart spanning months: it is drawn as a milestone
+  // (a diamond) at its real time instead. One minute when everything is one instant.
   const minBar = span === 0 ? 60_000 : Math.max(1000, Math.ceil(span / 100 / 1000) * 1000);
   const axis = span > 86_400_000 ? '%m-%d %H:%M' : span < 600_000 ? '%H:%M:%S' : '%H:%M';
 
@@ -93,9 +94,15 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
     lines.push(`    section ${mermaidText(service, 40)}`);
     for (const bar of list.sort((a, b) => a.start - b.start)) {
       n += 1;
-      const end = Math.max(bar.end, bar.start + minBar);
       const label = mermaidText(bar.incident.title);
-      lines.push(`    ${label} :${TAG[bar.incident.severity]}i${n}, ${mermaidDate(bar.start)}, ${mermaidDate(end)}`);
+      if (span > 0 && bar.end - bar.start < minBar) {
+        // the diamond sits halfway between the two dates: keep them one second apart
+        const at = Math.round((bar.start + bar.end) / 2000) * 1000;
+        lines.push(`    ${label} :${TAG[bar.incident.severity]}milestone, i${n}, ${mermaidDate(at)}, ${mermaidDate(at + 1000)}`);
+      } else {
+        const end = Math.max(bar.end, bar.start + minBar);
+        lines.push(`    ${label} :${TAG[bar.incident.severity]}i${n}, ${mermaidDate(bar.start)}, ${mermaidDate(end)}`);
+      }
     }
   }
   lines.push('```');

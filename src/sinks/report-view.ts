@@ -64,6 +64,8 @@ export interface CauseView {
 export interface SummaryView {
   generatedAt: string;
   tool: string;
+  /** The store the incidents were read from (`incidents list`, `report`): no logs were read now. */
+  store: string | null;
   run: {
     files: string;
     lines: string;
@@ -248,14 +250,20 @@ class Refs {
   }
 }
 
+/**
+ * The span the report covers: the logs' own timestamps, widened to every incident's times, so the
+ * range never ends before an incident it lists (estimated times can fall after the last real one).
+ */
 function timeRange(result: AnalysisResult): { from: string | undefined; to: string | undefined } {
-  if (result.stats.from !== undefined || result.stats.to !== undefined) {
-    return { from: result.stats.from, to: result.stats.to };
-  }
-  const times = result.incidents.flatMap((i) => [parseTime(i.firstSeen), parseTime(i.lastSeen)]);
+  const times = [result.stats.from, result.stats.to, ...result.incidents.flatMap((i) => [i.firstSeen, i.lastSeen])].map((t) => parseTime(t));
   const known = times.filter((t): t is number => t !== undefined);
   if (known.length === 0) return { from: undefined, to: undefined };
   return { from: new Date(Math.min(...known)).toISOString(), to: new Date(Math.max(...known)).toISOString() };
+}
+
+/** Where to start: the most severe open incident (earliest first); resolved ones only when none is open. */
+function firstToFix(incidents: Incident[]): Incident | undefined {
+  return incidents.find((i) => i.status === 'open') ?? incidents[0];
 }
 
 function headline(incidents: Incident[]): string {
@@ -287,14 +295,16 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   const top = incidents[0];
 
   let firstSteps: SummaryView['firstSteps'] = null;
-  if (top !== undefined) {
-    const root = refs.rootOf(top);
-    const withFix = [root, top, ...incidents].find((i) => i.remediations.length > 0);
-    const chosen = withFix ?? top;
+  const start = firstToFix(incidents);
+  if (start !== undefined) {
+    const root = refs.rootOf(start);
+    const open = incidents.filter((i) => i.status === 'open');
+    const withFix = [root, start, ...open, ...incidents].find((i) => i.remediations.length > 0);
+    const chosen = withFix ?? start;
     const first = chosen.remediations[0];
     firstSteps = {
       incident: refs.ref(chosen, 'incidents/'),
-      fixes: chosen.id !== top.id && chosen.id === root.id ? refs.ref(top, 'incidents/') : null,
+      fixes: chosen.id !== start.id && chosen.id === root.id ? refs.ref(start, 'incidents/') : null,
       remediation: first === undefined ? null : remediationView(first, 1),
       more: Math.max(0, chosen.remediations.length - 1),
     };
@@ -307,6 +317,7 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   return {
     generatedAt: formatTime(generatedAt.toISOString()),
     tool: toolText(tool),
+    store: stats.store ?? null,
     run: {
       files: plural(stats.files, 'file'),
       lines: plural(stats.lines, 'line'),
@@ -331,7 +342,10 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
     hasWarnings: approximateTimes || stats.skipped.length > 0 || stats.truncatedLines > 0,
     hasIncidents: incidents.length > 0,
     headline: headline(incidents),
-    checked: `Read ${plural(stats.lines, 'line')} from ${plural(stats.files, 'file')}; ${matchesNote}.`,
+    checked:
+      stats.store !== undefined
+        ? 'No stored incident matches the filters given.'
+        : `Read ${plural(stats.lines, 'line')} from ${plural(stats.files, 'file')}; ${matchesNote}.`,
     incidents: incidents.map((i) => ({
       ref: refs.ref(i, 'incidents/'),
       services: i.services.join(', '),

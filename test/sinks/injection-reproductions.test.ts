@@ -57,7 +57,8 @@ describe('issue 6 reproductions', () => {
   it('a JSON service name with backticks does not reach `pm2 reload` in next-build-missing', async () => {
     const marker = path.join(dir, 'x1');
     const service = `\`touch ${marker}\`; rm -rf ~ #`;
-    const r = await run('json-service', [JSON.stringify({ time: '2026-01-01T00:01:00Z', service, msg: "Error: ENOENT: no such file or directory, open '/srv/app/.next/BUILD_ID'" })]);
+    // PM2's JSON log format (`app_name`): the app runs under PM2, so the report suggests `pm2 reload`
+    const r = await run('json-service', [JSON.stringify({ time: '2026-01-01T00:01:00Z', app_name: service, message: "Error: ENOENT: no such file or directory, open '/srv/app/.next/BUILD_ID'" })]);
     const inc = r.incident('next-build-missing');
     expect(inc.services).toEqual([service]);
     const atomic = inc.remediations[2];

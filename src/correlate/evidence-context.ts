@@ -1,0 +1,136 @@
+// Decide, per incident, what the rest of the logs say about it (IncidentContext): the service's
+// ports and whether PM2 runs it, the last error before each PM2 exit, the WebSocket handshakes
+// during it, and the process-snapshot rows of its PIDs. Reports then state these instead of
+// "if ... then ...". Runs once per incident after correlation, never per line.
+import type { Incident, IncidentContext, ProcessRow, QuotedLine, ServiceFacts, SocketAccess } from '../model.js';
+import type { FactBook, TimedError } from './fact-book.js';
+
+/** A PM2 exit line has second resolution; an app's error a few ms "after" it is still before it. */
+const EXIT_SLACK_MS = 1000;
+/** Exits and handshakes this far around an incident still belong to it. */
+const AROUND_MS = 60_000;
+const MAX_QUOTED = 3;
+const MAX_PROCESSES = 30;
+
+function serviceFacts(book: FactBook, services: string[], before: number, pm2Knows: (s: string) => boolean): ServiceFacts {
+  const counts = new Map<number, number>();
+  for (const s of services) for (const [port, n] of book.ports.get(s) ?? []) counts.set(port, (counts.get(port) ?? 0) + n);
+  const ports = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([p]) => p);
+  let poolSettings: Record<string, number> = {};
+  for (const s of services) {
+    for (const rec of book.pool.get(s) ?? []) if (rec.time <= before + EXIT_SLACK_MS) poolSettings = { ...poolSettings, ...rec.settings };
+  }
+  return {
+    ports,
+    pm2: services.some((s) => book.pm2Apps.has(s) || pm2Knows(s)),
+    pm2LogRead: book.pm2LogRead,
+    snapshotRead: book.processes.size > 0,
+    poolSettings,
+  };
+}
+
+function quote(e: TimedError, count: number): QuotedLine {
+  return { file: e.file, line: e.line, text: e.text, time: new Date(e.time).toISOString(), count };
+}
+
+/** The last error before each exit of the services during the incident, grouped by text. */
+function lastErrors(book: FactBook, incident: Incident, first: number, last: number): Pick<IncidentContext, 'lastErrors' | 'exits' | 'lastErrorsByOrder'> {
+  const exits: number[] = [];
+  const errors: TimedError[] = [];
+  for (const s of incident.services) {
+    for (const t of book.exits.get(s) ?? []) if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push(t);
+    errors.push(...(book.errors.get(s) ?? []));
+  }
+  if (exits.length === 0 || errors.length === 0) return {};
+  exits.sort((a, b) => a - b);
+  // Times estimated from a file's mtime cannot be compared with PM2's real exit times: then the
+  // last errors the app logged are the best evidence, taken in file order.
+  if (errors.some((e) => e.approx)) {
+    const tail = errors.slice(-exits.length);
+    return { lastErrors: group(tail), exits: exits.length, lastErrorsByOrder: true };
+  }
+  errors.sort((a, b) => a.time - b.time);
+  const before: TimedError[] = [];
+  let j = 0;
+  let latest: TimedError | undefined;
+  for (const exit of exits) {
+    while (j < errors.length && (errors[j]?.time ?? Infinity) <= exit + EXIT_SLACK_MS) latest = errors[j++];
+    if (latest !== undefined && exit - latest.time <= AROUND_MS) before.push(latest);
+  }
+  if (before.length === 0) return { exits: exits.length };
+  return { lastErrors: group(before), exits: exits.length };
+}
+
+function group(errors: TimedError[]): QuotedLine[] {
+  const byText = new Map<string, { last: TimedError; count: number }>();
+  for (const e of errors) {
+    const g = byText.get(e.text);
+    if (g) {
+      g.count++;
+      g.last = e;
+    } else byText.set(e.text, { last: e, count: 1 });
+  }
+  return [...byText.values()]
+    .sort((a, b) => b.count - a.count || b.last.time - a.last.time)
+    .slice(0, MAX_QUOTED)
+    .map((g) => quote(g.last, g.count));
+}
+
+function sockets(book: FactBook, incident: Incident, first: number, last: number): SocketAccess | undefined {
+  const seen = incident.services.flatMap((s) => book.access.get(s) ?? []).filter((a) => a.time >= first - 5000 && a.time <= last + 5000);
+  if (seen.length === 0) return undefined;
+  const top = (key: (a: (typeof seen)[number]) => string): [string, number] => {
+    const counts = new Map<string, number>();
+    for (const a of seen) counts.set(key(a), (counts.get(key(a)) ?? 0) + 1);
+    return [...counts.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
+  };
+  const [peer, peerConnections] = top((a) => a.peer);
+  const [path] = top((a) => a.path);
+  const rejected: Record<string, number> = {};
+  for (const a of seen) if (/^[45]\d\d$/.test(a.status)) rejected[a.status] = (rejected[a.status] ?? 0) + 1;
+  const times = seen.map((a) => a.time);
+  return {
+    connections: seen.length,
+    from: new Date(Math.min(...times)).toISOString(),
+    to: new Date(Math.max(...times)).toISOString(),
+    peer,
+    peerConnections,
+    path,
+    rejected,
+  };
+}
+
+function processes(book: FactBook, incident: Incident): ProcessRow[] | undefined {
+  const pids = new Set((incident.captureValues.pid ?? []).map(Number));
+  if (pids.size === 0) return undefined;
+  const rows: ProcessRow[] = [];
+  for (const file of incident.files) {
+    const table = book.processes.get(file);
+    if (!table) continue;
+    for (const pid of pids) {
+      const row = table.get(pid);
+      if (!row) continue;
+      const parent = row.ppid === undefined ? undefined : table.get(row.ppid)?.command;
+      rows.push({ ...row, ...(parent !== undefined ? { parent } : {}) });
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return rows.sort((a, b) => a.pid - b.pid).slice(0, MAX_PROCESSES);
+}
+
+/** Every incident with its context; `pm2Knows` says whether PM2's daemon log names a service. */
+export function attachContexts(incidents: Incident[], book: FactBook, pm2Knows: (service: string) => boolean): Incident[] {
+  return incidents.map((incident) => {
+    const first = Date.parse(incident.firstSeen);
+    const last = Date.parse(incident.lastSeen);
+    const context: IncidentContext = {
+      facts: serviceFacts(book, incident.services, first, pm2Knows),
+      ...lastErrors(book, incident, first, last),
+    };
+    const socketAccess = sockets(book, incident, first, last);
+    if (socketAccess) context.sockets = socketAccess;
+    const rows = processes(book, incident);
+    if (rows) context.processes = rows;
+    return { ...incident, context };
+  });
+}
