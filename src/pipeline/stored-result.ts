@@ -13,6 +13,7 @@ export function resultFromIncidents(incidents: Incident[]): AnalysisResult {
     matches,
     durationMs: 0,
     skipped: [],
+    empty: 0,
     truncatedLines: 0,
     approximateTimes: incidents.some((i) => i.timeApprox),
     from: incidents.map((i) => i.firstSeen).sort()[0],
