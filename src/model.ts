@@ -134,6 +134,8 @@ export interface RunStats {
   /** Earliest and latest log timestamps seen (ISO), when any. */
   from?: string | undefined;
   to?: string | undefined;
+  /** The scopes analysed apart (see LogEvent.scope), when there were several. */
+  scopes?: string[] | undefined;
   /** Files read that held nothing (PM2 keeps an empty `<app>-error.log` while the app is healthy). */
   empty: number;
   /** Lines cut because they were longer than the line limit. */

@@ -48,7 +48,7 @@ export class InputError extends UserError {
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
   const started = performance.now();
   const warn = options.onWarning ?? (() => {});
-  const { streams, skipped } = await discoverStreams(options.paths, { cwd: options.cwd, followSymlinks: options.followSymlinks });
+  const { streams, skipped, scopes } = await discoverStreams(options.paths, { cwd: options.cwd, followSymlinks: options.followSymlinks });
   for (const s of skipped) warn(`${s.file}: ${s.reason}`);
   const allSkipped: SkippedInput[] = [...skipped];
 
@@ -76,6 +76,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     matches: 0,
     durationMs: 0,
     skipped: allSkipped,
+    scopes: scopes.length > 1 ? scopes : undefined,
     empty: 0,
     truncatedLines: 0,
     approximateTimes: false,

@@ -53,6 +53,7 @@ export function toJsonDocument(result: Pick<AnalysisResult, 'incidents' | 'stats
       to: s.to,
       skipped: s.skipped,
       empty: s.empty,
+      ...(s.scopes ? { scopes: s.scopes } : {}),
       truncatedLines: s.truncatedLines,
       approximateTimes: s.approximateTimes,
     },
