@@ -120,6 +120,11 @@ export interface Incident {
   links: IncidentLink[];
   /** True when the times were estimated (files without timestamps). */
   timeApprox: boolean;
+  /**
+   * The `--rules` folders or files of the run that found it, when its rule came from one of them
+   * (not built in): the command that re-checks the incident must load the same rule.
+   */
+  rulePaths?: string[] | undefined;
 }
 
 export interface RunStats {

@@ -51,6 +51,7 @@ export function registerAnalyze(program: Command): void {
       const result = await analyze({
         paths,
         rules,
+        rulePaths: flags.rules,
         since: flags.since,
         until: flags.until,
         followSymlinks: flags.followSymlinks === true,

@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   cwd?: string;
   /** Follow symbolic links out of the folders named (default: skip them, with a warning). */
   followSymlinks?: boolean;
+  /** The `--rules` folders or files as the user gave them: kept on incidents of their rules. */
+  rulePaths?: string[] | undefined;
   /** Called for every event the rules were run on, with what matched (for `rules test`). */
   onEvaluated?: (event: LogEvent, matches: Match[]) => void;
   /** One line per problem with an input, naming the file. */
@@ -201,6 +203,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
   incidents = renderIncidentTexts(incidents, options.rules);
+  const userRules = new Set(options.rules.filter((r) => !r.builtin).map((r) => r.spec.id));
+  if (options.rulePaths?.length) {
+    for (const inc of incidents) if (userRules.has(inc.rule)) inc.rulePaths = [...options.rulePaths];
+  }
   incidents.sort(compareIncidents);
 
   stats.matches = correlator.matches;

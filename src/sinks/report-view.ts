@@ -389,7 +389,19 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
   const recheck =
     incident.timeApprox || since === undefined || incident.files.length === 0
       ? null
-      : ['incident-analyser', 'analyze', '--since', since, ...incident.files].map(shellQuote).join(' ');
+      : [
+          'incident-analyser',
+          'analyze',
+          // a user rule's incident is only found again with the rules that found it
+          ...(incident.rulePaths ?? []).map((p) => `--rules=${p}`),
+          '--since',
+          since,
+          // file names from the logs' folders are data: never read as options
+          '--',
+          ...incident.files,
+        ]
+          .map(shellQuote)
+          .join(' ');
 
   return {
     ref: refs.ref(incident, ''),
