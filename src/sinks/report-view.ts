@@ -59,7 +59,8 @@ export interface RemediationView {
 
 export interface CauseView {
   cause: IncidentRef;
-  effect: IncidentRef;
+  /** What it most likely caused (one line per cause: three duplicate servers are three lines, not six). */
+  effects: IncidentRef[];
   /** The scope both come from, when the report has several (raw); '' otherwise. */
   where: string;
 }
@@ -119,6 +120,8 @@ export interface SummaryView {
 
 export interface IncidentView {
   ref: IncidentRef;
+  /** The scope (box, scenario) it belongs to, when its run had several (raw), else null. */
+  where: string | null;
   severityLabel: string;
   status: string;
   services: string;
@@ -223,18 +226,21 @@ class Refs {
     };
   }
 
-  /** Every (cause, effect) pair named by any incident's links, once, as references from `prefix`. */
+  /** Every cause named by any incident's links, once, with the incidents it causes, as references from `prefix`. */
   causePairs(incidents: Incident[], prefix: string): CauseView[] {
-    const pairs = new Map<string, CauseView>();
+    const byCause = new Map<string, CauseView & { seen: Set<string> }>();
     for (const incident of incidents) {
       for (const link of incident.links) {
         if (link.relation !== 'caused-by' && link.relation !== 'causes') continue;
         const [cause, effect] = link.relation === 'caused-by' ? [link, incident] : [incident, link];
-        const key = `${cause.id}\u0000${effect.id}`;
-        if (!pairs.has(key)) pairs.set(key, { cause: this.ref(cause, prefix), effect: this.ref(effect, prefix), where: incident.scope ?? '' });
+        let view = byCause.get(cause.id);
+        if (!view) byCause.set(cause.id, (view = { cause: this.ref(cause, prefix), effects: [], where: incident.scope ?? '', seen: new Set() }));
+        if (view.seen.has(effect.id)) continue;
+        view.seen.add(effect.id);
+        view.effects.push(this.ref(effect, prefix));
       }
     }
-    return [...pairs.values()];
+    return [...byCause.values()].map(({ cause, effects, where }) => ({ cause, effects, where }));
   }
 
   /** Follow caused-by links within this report to the earliest cause (cycle-safe). */
@@ -405,6 +411,7 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
 
   return {
     ref: refs.ref(incident, ''),
+    where: blankToNull(incident.scope),
     severityLabel: incident.severity.toUpperCase(),
     status: incident.status,
     services: incident.services.join(', '),

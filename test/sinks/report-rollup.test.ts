@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../src/rules/load-rules.js';
 import { analyze } from '../../src/pipeline/analyze.js';
@@ -81,5 +82,32 @@ describe('summary roll-up', () => {
     expect(tableRows(summary)).toHaveLength(1);
     expect(summary).not.toContain('occurrences');
     expect(summary).not.toContain('## Recurring incidents');
+  });
+});
+
+describe('summary of several scopes (the README command: analyze fixtures)', () => {
+  const FIXTURES = path.resolve(fileURLToPath(new URL('../../fixtures/', import.meta.url)));
+
+  it('names each incident’s scope, links causes only within one, and draws one timeline per scope', async () => {
+    const result = await analyze({ paths: [FIXTURES], rules });
+    const { summary } = renderReports(result);
+    expect(summary).toContain('| Severity | Incident | Rule | Where | Services |');
+    expect(summary).toMatch(/\| Analysed apart \| 7 scopes /);
+    const scenario = (line: string): string[] => [...line.matchAll(/`(seed-\d+[\w-]*|real-pm2-crash-loop|benign)`/g)].map((m) => m[1] ?? '');
+    const causes = summary.split('\n').filter((l) => l.includes('most likely caused'));
+    for (const line of causes) expect(new Set(scenario(line)).size, line).toBe(1);
+    // each duplicate server of seed 000 is one line naming both things it broke
+    const dupLines = causes.filter((l) => l.includes('`seed-000-duplicate-dev-processes`') && l.startsWith('- 🟠 [Duplicate'));
+    expect(dupLines).toHaveLength(3);
+    for (const l of dupLines) expect(l).toMatch(/caused 🔴 \[Next\.js build output missing[^\n]* and 🟠 \[Server could not bind its port/);
+    expect(summary.match(/^### `[^`]+`$/gm)).toEqual([
+      '### `real-pm2-crash-loop`',
+      '### `seed-000-duplicate-dev-processes`',
+      '### `seed-001-next-api-404`',
+      '### `seed-002-pm2-deployment`',
+      '### `seed-003-websocket-send-after-close`',
+      '### `seed-004-db-pool-timeout`',
+    ]);
+    expect(summary).toContain('(7 empty)');
   });
 });
