@@ -35,6 +35,8 @@ export interface LogEvent {
   level?: string | undefined;
   /** Structured fields the parser found (ps columns like ppid/start/user, JSON scalars); rules see them as captures. */
   fields?: Record<string, string> | undefined;
+  /** The machine the line says it came from (syslog's host, pino's `hostname`), when it says. */
+  host?: string | undefined;
   /**
    * Which box or scenario the event belongs to: the input it was read from (a path given, a PM2
    * home, a folder of a collection), refined by a `hostname` field. Absent or '' when the run has

@@ -2,7 +2,7 @@
 // folder scope the first host seen is the folder's own box (lines without a host field, like
 // PM2's, belong to it too); every other host is a scope of its own (`<folder>@<host>`), so an
 // aggregated log of several boxes never merges or links one box's incidents with another's.
-// Only `hostname` (pino, bunyan) counts: `host` is often the HTTP Host header of a request log.
+// The host is syslog's (journald, rsyslog) or pino/bunyan's `hostname` (see build-event.ts).
 import type { LogEvent } from '../model.js';
 
 export class HostScopes {
@@ -11,7 +11,7 @@ export class HostScopes {
 
   /** The scope of an event read in the folder scope `scope`. */
   scopeOf(scope: string, event: LogEvent): string {
-    const host = event.fields?.hostname;
+    const host = event.host;
     if (host === undefined || host === '') return scope;
     const home = this.home.get(scope);
     if (home === undefined) {

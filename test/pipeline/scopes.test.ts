@@ -50,12 +50,12 @@ describe('analysing all of fixtures/ at once', () => {
     for (const name of folders) {
       const folder = path.join(FIXTURES, name);
       const alone = await analyze({ paths: [folder], rules });
-      // a run of one folder has one scope: no label, so its incident ids are what they always were
-      expect(alone.incidents.every((i) => i.scope === undefined)).toBe(true);
-      const mine = together.incidents.filter((i) => i.scope === folder);
-      expect(mine.map((i) => shape(i, together.incidents)).sort(), name).toEqual(
-        alone.incidents.map((i) => shape(i, alone.incidents)).sort(),
-      );
+      // a run of one folder has no folder label, so its incident ids are what they always were; a
+      // second host named in its lines (excerpts of several machines) is the only split
+      expect(alone.incidents.every((i) => i.scope === undefined || i.scope.startsWith('@'))).toBe(true);
+      const mine = together.incidents.filter((i) => i.scope === folder || i.scope?.startsWith(`${folder}@`));
+      const scoped = (i: Incident, base: string): string => `${(i.scope ?? '').slice(base.length)} ${shape(i, base ? together.incidents : alone.incidents)}`;
+      expect(mine.map((i) => scoped(i, folder)).sort(), name).toEqual(alone.incidents.map((i) => scoped(i, '')).sort());
       total += alone.incidents.length;
     }
     expect(together.incidents).toHaveLength(total);
@@ -158,6 +158,18 @@ describe('scopes from paths and hosts', () => {
     expect(incidents.map((i) => [i.scope ?? '', i.count]).sort()).toEqual([
       ['', 3],
       ['@web-2', 1],
+    ]);
+  });
+
+  it('tells boxes apart by the host of syslog lines', async () => {
+    const line = (host: string, s: number): string => `Dec  3 02:11:${String(40 + s)} ${host} api[4123]: Error: listen EADDRINUSE: address already in use :::3000`;
+    write('syslog/syslog', '');
+    write('syslog/messages.log', [line('web1', 1), line('web2', 2), line('web1', 3), ''].join('\n'));
+    const { incidents } = await analyze({ paths: [path.join(dir, 'syslog')], rules });
+    const eaddr = incidents.filter((i) => i.rule === 'port-in-use');
+    expect(eaddr.map((i) => [i.scope ?? '', i.count]).sort()).toEqual([
+      ['', 2],
+      ['@web2', 1],
     ]);
   });
 });
