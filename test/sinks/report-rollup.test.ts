@@ -92,22 +92,29 @@ describe('summary of several scopes (the README command: analyze fixtures)', () 
     const result = await analyze({ paths: [FIXTURES], rules });
     const { summary } = renderReports(result);
     expect(summary).toContain('| Severity | Incident | Rule | Where | Services |');
-    expect(summary).toMatch(/\| Analysed apart \| 7 scopes /);
-    const scenario = (line: string): string[] => [...line.matchAll(/`(seed-\d+[\w-]*|real-pm2-crash-loop|benign)`/g)].map((m) => m[1] ?? '');
+    const scenarios = fs.readdirSync(FIXTURES).filter((n) => fs.existsSync(path.join(FIXTURES, n, 'expected.json')));
+    expect(result.stats.scopes?.length).toBe(scenarios.length);
+    expect(summary).toContain(`| Analysed apart | ${scenarios.length} scopes `);
+    const scenario = (line: string): string[] => scenarios.filter((n) => line.includes(`\`${n}\``));
     const causes = summary.split('\n').filter((l) => l.includes('most likely caused'));
-    for (const line of causes) expect(new Set(scenario(line)).size, line).toBe(1);
+    const scopeOf = new Map(result.incidents.map((i) => [i.id, i.scope]));
+    for (const line of causes) {
+      expect(scenario(line), line).toHaveLength(1);
+      const ids = [...line.matchAll(/\(incidents\/([^)]+)\.md\)/g)].map((m) => m[1] ?? '');
+      expect(new Set(ids.map((id) => scopeOf.get(id))).size, line).toBe(1);
+    }
     // each duplicate server of seed 000 is one line naming both things it broke
     const dupLines = causes.filter((l) => l.includes('`seed-000-duplicate-dev-processes`') && l.startsWith('- 🟠 [Duplicate'));
     expect(dupLines).toHaveLength(3);
     for (const l of dupLines) expect(l).toMatch(/caused 🔴 \[Next\.js build output missing[^\n]* and 🟠 \[Server could not bind its port/);
-    expect(summary.match(/^### `[^`]+`$/gm)).toEqual([
+    expect(summary.match(/^### `[^`]+`$/gm)).toEqual(expect.arrayContaining([
       '### `real-pm2-crash-loop`',
       '### `seed-000-duplicate-dev-processes`',
       '### `seed-001-next-api-404`',
       '### `seed-002-pm2-deployment`',
       '### `seed-003-websocket-send-after-close`',
       '### `seed-004-db-pool-timeout`',
-    ]);
+    ]));
     expect(summary).toContain('(7 empty)');
   });
 });
