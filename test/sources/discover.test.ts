@@ -112,6 +112,9 @@ describe('standard input', () => {
     expect(d.skipped).toEqual([]);
     expect(d.streams).toHaveLength(1);
     expect(d.streams[0]).toMatchObject({ service: 'stdin', files: [{ display: '-', stdin: true }] });
+  });
+});
+
 describe('scopes', () => {
   const scopesOf = async (paths: string[]): Promise<Record<string, string>> => {
     const { streams } = await discoverStreams(paths, dir);
