@@ -35,6 +35,15 @@ export interface LogEvent {
   level?: string | undefined;
   /** Structured fields the parser found (ps columns like ppid/start/user, JSON scalars); rules see them as captures. */
   fields?: Record<string, string> | undefined;
+  /** The machine the line says it came from (syslog's host, pino's `hostname`), when it says. */
+  host?: string | undefined;
+  /**
+   * Which box or scenario the event belongs to: the input it was read from (a path given, a PM2
+   * home, a folder of a collection), refined by a `hostname` field. Absent or '' when the run has
+   * one scope. Events of different scopes never form one incident, and incidents of different
+   * scopes never link.
+   */
+  scope?: string | undefined;
 }
 
 /** A rule matched an event. */
@@ -43,8 +52,10 @@ export interface Match {
   event: LogEvent;
   /** Named regex captures (plus `service`, `pid` when known). */
   captures: Record<string, string>;
-  /** Values of the rule's group_by keys, joined: one incident stream per rule and key. */
+  /** Values of the rule's group_by keys and the scope (when there is one), joined: one incident stream per rule and key. */
   groupKey: string;
+  /** The event's scope ('' for a single-scope run). */
+  scope: string;
   /** Service after captures were applied (a `service` capture wins over the file's). */
   service: string;
   /** Event time in epoch ms. */
@@ -94,6 +105,8 @@ export interface Incident {
   services: string[];
   files: string[];
   groupKey: string;
+  /** The scope of its events (see LogEvent.scope); absent or '' when the run had one. */
+  scope?: string | undefined;
   /** Captures of the first match, used by diagnosis templates. */
   captures: Record<string, string>;
   /** Distinct values seen per capture name (capped), e.g. every missing file path. */
@@ -111,6 +124,11 @@ export interface Incident {
   timeApprox: boolean;
   /** What the logs show around the incident beyond its own matches (batch analysis; see correlate/evidence-context.ts). */
   context?: IncidentContext | undefined;
+  /**
+   * The `--rules` folders or files of the run that found it, when its rule came from one of them
+   * (not built in): the command that re-checks the incident must load the same rule.
+   */
+  rulePaths?: string[] | undefined;
 }
 
 /** What the service's own logs say about it, beyond any rule's matches. */
@@ -190,6 +208,10 @@ export interface RunStats {
   /** Earliest and latest log timestamps seen (ISO), when any. */
   from?: string | undefined;
   to?: string | undefined;
+  /** The scopes analysed apart (see LogEvent.scope), when there were several. */
+  scopes?: string[] | undefined;
+  /** Files read that held nothing (PM2 keeps an empty `<app>-error.log` while the app is healthy). */
+  empty: number;
   /** Lines cut because they were longer than the line limit. */
   truncatedLines: number;
   /** Whether some times were estimated. */

@@ -40,7 +40,7 @@ export function registerAnalyze(program: Command): void {
     .option('--since-estimated', 'let --since/--until judge logs without timestamps by their estimated times (left out by default)')
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the folders named (default: skip them, with a warning)')
-    .option('-q, --quiet', 'no warnings; no report on stdout unless --format json');
+    .option('-q, --quiet', 'no warnings; no report on stdout unless --format is given');
   addSinkOptions(cmd)
     .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
       const out = makeOutput(flags.quiet === true);
@@ -53,6 +53,7 @@ export function registerAnalyze(program: Command): void {
       const result = await analyze({
         paths,
         rules,
+        rulePaths: flags.rules,
         since: flags.since,
         until: flags.until,
         sinceEstimated: flags.sinceEstimated === true,
@@ -80,8 +81,9 @@ export function registerAnalyze(program: Command): void {
           reportError = err;
         }
       }
+      // --quiet silences warnings and the default report, never a format the user asked for
       const explicitFormat = command.getOptionValueSource('format') === 'cli';
-      await writeStdout(result, flags.format, flags.quiet === true && !(explicitFormat && flags.format === 'json'));
+      await writeStdout(result, flags.format, flags.quiet === true && !explicitFormat);
       if (reportError) throw reportError;
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
+import { distance } from 'fastest-levenshtein';
 import { SEVERITIES, type Severity } from '../model.js';
 import { parseDuration } from '../rules/duration.js';
 import { visibleLine } from '../text/terminal.js';
@@ -50,4 +51,28 @@ export function makeOutput(quiet: boolean): Output {
       if (!quiet) process.stderr.write(`incident-analyser: warning: ${visibleLine(message)}\n`);
     },
   };
+}
+
+/** The candidates closest to a misspelt value (edit distance, or one containing the other), best first. */
+export function similar(value: string, candidates: Iterable<string>, max = 3): string[] {
+  const want = value.toLowerCase();
+  const limit = Math.max(2, Math.floor(want.length / 3));
+  return [...new Set(candidates)]
+    .map((c) => {
+      const have = c.toLowerCase();
+      const d = distance(want, have);
+      // `port` for `port-in-use`: a prefix or part of an id is a fair guess too
+      return { c, d: d <= limit ? d : want.length >= 3 && have.includes(want) ? limit : Infinity };
+    })
+    .filter((x) => x.d !== Infinity)
+    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
+    .slice(0, max)
+    .map((x) => x.c);
+}
+
+/** A usage error for an unknown rule id, with the closest known ids. */
+export function unknownRule(id: string, known: Iterable<string>, where = ''): UsageError {
+  const close = similar(id, known);
+  const hint = close.length > 0 ? `; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '';
+  return new UsageError(`no rule with id "${id}"${where}${hint} (see: incident-analyser rules list)`);
 }

@@ -5,7 +5,8 @@ import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
 import { inertJson, visible } from '../text/terminal.js';
-import { makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
+import { loadRules } from '../rules/load-rules.js';
+import { makeOutput, parseSeverity, parseTimeArg, unknownRule, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 
@@ -24,6 +25,11 @@ async function readIncidents(flags: ListFlags): Promise<Incident[]> {
   const { openStore } = await import('../store/store.js');
   const store = openStore(flags.db, { readonly: true });
   try {
+    if (flags.rule !== undefined) {
+      // an unknown id would list nothing and look like "all clear": it is a usage error
+      const known = new Set([...loadRules().map((r) => r.spec.id), ...store.ruleIds()]);
+      if (!known.has(flags.rule)) throw unknownRule(flags.rule, known, ` among the built-in rules or the incidents in ${flags.db}`);
+    }
     return store.listIncidents({
       rule: flags.rule,
       minSeverity: flags.minSeverity,

@@ -12,7 +12,7 @@ import { prefilterPasses } from '../parse/prefilter.js';
 import { analyze } from '../pipeline/analyze.js';
 import { incidentLine } from '../sinks/console-text.js';
 import { visibleLine } from '../text/terminal.js';
-import { collect, makeOutput, UsageError } from './common.js';
+import { collect, makeOutput, unknownRule, UsageError } from './common.js';
 
 const SHOW_LINES = 20;
 
@@ -157,7 +157,8 @@ function lintBacktracking(r: CompiledRule, report: (r: CompiledRule, msg: string
 
 function resolveRule(arg: string, extra: string[]): CompiledRule {
   if (/\.ya?ml$/i.test(arg) || (fs.existsSync(arg) && fs.statSync(arg).isFile())) return loadRuleFile(arg);
-  const found = loadRules({ extra }).find((r) => r.spec.id === arg);
-  if (!found) throw new UsageError(`no rule with id "${arg}" (see: incident-analyser rules list)`);
+  const rules = loadRules({ extra });
+  const found = rules.find((r) => r.spec.id === arg);
+  if (!found) throw unknownRule(arg, rules.map((r) => r.spec.id));
   return found;
 }

@@ -30,6 +30,7 @@ interface Rec {
 interface Group {
   rule: CompiledRule;
   key: string;
+  scope: string;
   recs: Rec[];
   kept: number;
   variants: Set<string>;
@@ -52,7 +53,7 @@ export class Correlator {
     this.matches++;
     const gk = `${m.rule}\u0001${m.groupKey}`;
     let g = this.groups.get(gk);
-    if (!g) this.groups.set(gk, (g = { rule, key: m.groupKey, recs: [], kept: 0, variants: new Set(), latest: undefined }));
+    if (!g) this.groups.set(gk, (g = { rule, key: m.groupKey, scope: m.scope, recs: [], kept: 0, variants: new Set(), latest: undefined }));
     const distinctKey = rule.spec.threshold.distinct;
     const rec: Rec = {
       time: m.time,
@@ -178,6 +179,7 @@ function buildIncident(g: Group, recs: Rec[], endOfLogs: number | undefined): In
     services: [...services].sort(),
     files: [...files].sort(),
     groupKey: g.key,
+    ...(g.scope !== '' ? { scope: g.scope } : {}),
     captures,
     captureValues,
     evidence: pickEvidence(fulls),

@@ -1,7 +1,8 @@
 // Link incidents to their likely causes: a rule names the rules that cause it (`caused_by`),
 // and an incident of such a rule that overlaps in time and shares a service (or comes from a
-// process snapshot, which has no service) is linked both ways, as the seed diagnoses reason
-// ("duplicate processes left .next inconsistent, hence the ENOENT"). Reports lead with the cause.
+// process snapshot, which has no service) within the same scope (box, scenario) is linked both
+// ways, as the seed diagnoses reason ("duplicate processes left .next inconsistent, hence the
+// ENOENT"). Reports lead with the cause.
 import type { Incident } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 
@@ -37,6 +38,8 @@ export function linkRootCauses(incidents: Incident[], rules: CompiledRule[], psI
 }
 
 function related(effect: Incident, cause: Incident, causeIsSnapshot: boolean): boolean {
+  // another box or scenario: whatever the times say, one cannot have caused the other
+  if ((effect.scope ?? '') !== (cause.scope ?? '')) return false;
   const eFirst = Date.parse(effect.firstSeen);
   const eLast = Date.parse(effect.lastSeen);
   const cFirst = Date.parse(cause.firstSeen);

@@ -51,14 +51,18 @@ export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefine
     const named = pattern.service ? fillCaptures(pattern.service, { ...captures, match: found[0].replace(/^[\s/]+/, '') }) : '';
     const service = named || captures.service || event.service;
     captures.service = service;
-    const groupKey = rule.spec.group_by
+    const scope = event.scope ?? '';
+    const byRule = rule.spec.group_by
       .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
       .join('\u0000');
+    // the scope joins the key only when there is one, so single-scope runs keep their incident ids
+    const groupKey = scope === '' ? byRule : `${byRule}\u0000@${scope}`;
     return {
       rule: rule.spec.id,
       event,
       captures,
       groupKey,
+      scope,
       service,
       time: event.time ?? 0,
       sufficient: pattern.sufficient,

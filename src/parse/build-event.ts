@@ -31,6 +31,7 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
   let service = src.service;
   let pid: number | undefined;
   let level: string | undefined;
+  let host: string | undefined;
   let fields: Record<string, string> | undefined;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i] ?? '';
@@ -43,7 +44,10 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
       if (scan.tsStart >= 0) time = parseTimestamp(line.slice(scan.tsStart, scan.tsEnd));
       if (scan.pidStart >= 0 && scan.pidEnd > scan.pidStart) pid = Number(line.slice(scan.pidStart, scan.pidEnd));
       if (scan.levelStart >= 0) level = line.slice(scan.levelStart, scan.levelEnd);
-      if (scan.hostStart >= 0) fields = { host: line.slice(scan.hostStart, scan.hostEnd) };
+      if (scan.hostStart >= 0) {
+        host = line.slice(scan.hostStart, scan.hostEnd);
+        fields = { host };
+      }
       const json = content.charCodeAt(0) === 123 ? parseJsonLine(content) : undefined;
       if (json) {
         time ??= json.time;
@@ -51,6 +55,8 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
         pid = json.pid ?? pid;
         level = json.level ?? level;
         fields = fields ? { ...fields, ...json.fields } : json.fields;
+        // pino/bunyan `hostname`; a JSON `host` is often a request's Host header, not the box
+        if (json.fields.hostname) host = json.fields.hostname;
         texts.push(json.text);
         continue;
       }
@@ -73,6 +79,7 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
       pid,
       level,
       fields,
+      ...(host !== undefined && host !== '' ? { host } : {}),
     },
     ownTime: time !== undefined,
   };

@@ -11,6 +11,7 @@ import { newPrefixScan, scanPrefixes } from './prefix.js';
 import { detectProcessListing, psHeader, psRowEvent, type PsLayout } from './ps-snapshot.js';
 import { parseTimestamp } from './timestamp.js';
 import { parseJsonLine } from './build-event.js';
+import type { HostScopes } from './host-scope.js';
 
 export interface ParsedFile {
   file: string;
@@ -29,6 +30,10 @@ export interface StreamParserOptions {
   /** Build every event (for `rules test`), not only prefilter hits. */
   everyEvent?: boolean;
   onEvent: (event: LogEvent) => void;
+  /** The stream's scope (see LogStream.scope), stamped on every event; '' or absent for one scope. */
+  scope?: string | undefined;
+  /** Refines the scope by the host a line names (batch analysis across boxes). */
+  hosts?: HostScopes | undefined;
   /**
    * Watch mode: a time for events of files without timestamps, when they arrive (the arrival
    * time is then the best estimate). Without it they are returned by endFile for estimating.
@@ -200,6 +205,7 @@ export class StreamParser {
     if (!this.evHot && !this.everyEvent) return;
     const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
     const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
+    this.stampScope(event);
     if (ownTime) {
       this.noteTime(event.time);
     } else {
@@ -215,6 +221,13 @@ export class StreamParser {
       return;
     }
     this.options.onEvent(event);
+  }
+
+  private stampScope(event: LogEvent): void {
+    const scope = this.options.scope ?? '';
+    const hosts = this.options.hosts;
+    const refined = hosts ? hosts.scopeOf(scope, event) : scope;
+    if (refined !== '') event.scope = refined;
   }
 
   /** Time of the last timestamp seen before the current position. */
@@ -285,6 +298,7 @@ export class StreamParser {
         timeApprox: false,
       });
       if (!event) continue;
+      this.stampScope(event);
       this.events++;
       if (event.time === undefined) {
         this.untimed.push(event);

@@ -14,6 +14,8 @@ import { renderIncidentTexts } from '../sinks/incident-text.js';
 import { discoverStreams, type LogStream } from '../sources/discover.js';
 import { readTextChunks, type ReadIssues } from '../sources/read-file.js';
 import { StreamParser, type ParsedFile } from '../parse/stream-parser.js';
+import { HostScopes } from '../parse/host-scope.js';
+import path from 'node:path';
 import { Pm2Timeline } from './pm2-timeline.js';
 
 export interface AnalyzeOptions {
@@ -30,6 +32,8 @@ export interface AnalyzeOptions {
   cwd?: string;
   /** Follow symbolic links out of the folders named (default: skip them, with a warning). */
   followSymlinks?: boolean;
+  /** The `--rules` folders or files as the user gave them: kept on incidents of their rules. */
+  rulePaths?: string[] | undefined;
   /** Called for every event the rules were run on, with what matched (for `rules test`). */
   onEvaluated?: (event: LogEvent, matches: Match[]) => void;
   /** One line per problem with an input, naming the file. */
@@ -53,7 +57,7 @@ export class InputError extends UserError {
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
   const started = performance.now();
   const warn = options.onWarning ?? (() => {});
-  const { streams, skipped } = await discoverStreams(options.paths, { cwd: options.cwd, followSymlinks: options.followSymlinks });
+  const { streams, skipped, scopes } = await discoverStreams(options.paths, { cwd: options.cwd, followSymlinks: options.followSymlinks });
   for (const s of skipped) warn(`${s.file}: ${s.reason}`);
   const allSkipped: SkippedInput[] = [...skipped];
 
@@ -63,7 +67,20 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   /** Files whose estimated times were left out of --since/--until, for one warning each. */
   const leftOut = new Map<string, number>();
   const correlator = new Correlator(options.rules);
-  const pm2 = new Pm2Timeline();
+  // per scope: one box's PM2 daemon log says nothing about another box's apps
+  const pm2ByScope = new Map<string, Pm2Timeline>();
+  const pm2Of = (scope: string): Pm2Timeline => {
+    let t = pm2ByScope.get(scope);
+    if (!t) pm2ByScope.set(scope, (t = new Pm2Timeline()));
+    return t;
+  };
+  const hosts = new HostScopes();
+  // latest log time per folder and per scope: dates snapshots and decides open vs resolved
+  const lastByFolder = new Map<string, number>();
+  const lastByScope = new Map<string, number>();
+  const noteLast = (map: Map<string, number>, key: string, t: number | undefined): void => {
+    if (t !== undefined && t > (map.get(key) ?? -Infinity)) map.set(key, t);
+  };
   const stats: RunStats = {
     files: 0,
     lines: 0,
@@ -72,6 +89,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     matches: 0,
     durationMs: 0,
     skipped: allSkipped,
+    scopes: scopes.length > 1 ? scopes : undefined,
+    empty: 0,
     truncatedLines: 0,
     approximateTimes: false,
   };
@@ -82,8 +101,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     filesDone: 0,
     filesTotal: streams.reduce((n, s) => n + s.files.length, 0),
   };
-  // Matches whose time is only known at the end (process snapshots without a date line).
-  const psMatches: Match[] = [];
   const snapshotFiles = new Set<string>();
   const untimedFiles: Array<{ stream: LogStream; parsed: ParsedFile; mtimeMs: number }> = [];
   let firstTime: number | undefined;
@@ -94,10 +111,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     options.onEvaluated?.(event, matches);
     if (event.time !== undefined || event.kind === 'ps') facts.note(event, daemon);
     for (const m of matches) {
-      if (event.kind === 'ps' && event.time === undefined) {
-        psMatches.push(m);
-        continue;
-      }
       if (windowed && event.timeApprox && options.sinceEstimated !== true) {
         leftOut.set(event.file, (leftOut.get(event.file) ?? 0) + 1);
         continue;
@@ -109,9 +122,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   };
 
   for (const stream of streams) {
+    const pm2 = pm2Of(stream.scope);
     const parser = new StreamParser({
       service: stream.service,
       prefilter: matcher.prefilter,
+      scope: stream.scope,
+      hosts,
       // PM2's daemon log is small and gives the app timeline used for estimating times
       everyEvent: stream.pm2Daemon,
       onEvent: (event) => {
@@ -149,6 +165,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       const cut = issues.truncatedLines + parser.truncatedLines - cutBefore;
       if (cut > 0) warn(`${file.display}: ${cut} line(s) longer than 64 KiB were cut; the rules saw their first 64 KiB`);
       stats.files++;
+      if (issues.empty) stats.empty++;
       filesRead.push(file.display);
       if (parsed.isPsSnapshot) snapshotFiles.add(file.display);
       if (parsed.untimed.length > 0) untimedFiles.push({ stream, parsed, mtimeMs: file.mtimeMs });
@@ -156,6 +173,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     stats.lines += parser.lines;
     stats.events += parser.events;
     stats.truncatedLines += parser.truncatedLines;
+    noteLast(lastByFolder, path.dirname(stream.key), parser.lastTime);
+    noteLast(lastByScope, stream.scope, parser.lastTime);
     if (parser.firstTime !== undefined && (firstTime === undefined || parser.firstTime < firstTime)) firstTime = parser.firstTime;
     if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
   }
@@ -163,8 +182,12 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   // Files without timestamps (PM2's default): keep file order, place events between the app's
   // first appearance in pm2.log (or the file's mtime) and the file's mtime.
   for (const { stream, parsed, mtimeMs } of untimedFiles) {
+    const pm2 = pm2Of(stream.scope);
     if (parsed.isPsSnapshot) {
-      const t = lastTime ?? mtimeMs;
+      // A snapshot without a date line was taken when its own folder's logs end (the seeds save
+      // `ps aux` next to the logs they explain), else its scope's, else at its file time: never
+      // at the end of some other box's logs. Marked approximate either way.
+      const t = lastByFolder.get(path.dirname(stream.key)) ?? lastByScope.get(stream.scope) ?? mtimeMs;
       for (const ev of parsed.untimed) {
         ev.time = t;
         ev.timeApprox = true;
@@ -183,16 +206,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       accept(ev);
     });
   }
-  for (const m of psMatches) {
-    m.time = lastTime ?? Date.now();
-    m.event.time = m.time;
-    m.event.timeApprox = true;
-    if (windowed && options.sinceEstimated !== true) {
-      leftOut.set(m.event.file, (leftOut.get(m.event.file) ?? 0) + 1);
-      continue;
-    }
-    correlator.add(m);
-  }
   for (const [file, n] of leftOut) {
     warn(
       `${file}: ${n} matched event(s) have only estimated times (no timestamps in the file), so they cannot be shown to fall within --since/--until and were left out; pass --since-estimated to count them by their estimated times`,
@@ -200,10 +213,23 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
 
   let incidents = correlator.finish(lastTime);
+  // open vs resolved is decided at the end of the incident's own scope's logs
+  if (lastByScope.size > 1) {
+    const ruleById = new Map(options.rules.map((r) => [r.spec.id, r]));
+    for (const inc of incidents) {
+      const end = lastByScope.get(hosts.folder(inc.scope ?? ''));
+      const rule = ruleById.get(inc.rule);
+      if (rule) inc.status = end !== undefined && end - Date.parse(inc.lastSeen) > rule.resolveAfterMs ? 'resolved' : 'open';
+    }
+  }
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
-  incidents = attachContexts(incidents, facts, (service) => pm2.knows(service));
+  incidents = attachContexts(incidents, facts, (service) => [...pm2ByScope.values()].some((t) => t.knows(service)));
   incidents = renderIncidentTexts(incidents, options.rules);
+  const userRules = new Set(options.rules.filter((r) => !r.builtin).map((r) => r.spec.id));
+  if (options.rulePaths?.length) {
+    for (const inc of incidents) if (userRules.has(inc.rule)) inc.rulePaths = [...options.rulePaths];
+  }
   incidents.sort(compareIncidents);
 
   stats.matches = correlator.matches;

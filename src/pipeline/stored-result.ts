@@ -14,6 +14,7 @@ export function resultFromIncidents(incidents: Incident[], store?: string): Anal
     matches,
     durationMs: 0,
     skipped: [],
+    empty: 0,
     truncatedLines: 0,
     approximateTimes: incidents.some((i) => i.timeApprox),
     from: incidents.map((i) => i.firstSeen).sort()[0],

@@ -32,6 +32,7 @@ const incident = z
     summary: z.string(),
     files: strings,
     groupKey: z.string(),
+    scope: z.string().optional().describe('The box or scenario the incident belongs to, when its run had several (a path, `@host` for a second host)'),
     captures: z.record(z.string(), z.string()),
     captureValues: z.record(z.string(), strings),
     verify: strings,

@@ -24,6 +24,7 @@ import type { ListItem } from './report-commands.js';
 import { listItems } from './report-commands.js';
 import type { Timeline } from './report-timeline.js';
 import { buildTimeline, compareIncidents } from './report-timeline.js';
+import { rollUp, scopeLabels, type RecurringView, type RollupRow } from './report-rollup.js';
 
 export interface ToolInfo {
   name: string;
@@ -58,7 +59,10 @@ export interface RemediationView {
 
 export interface CauseView {
   cause: IncidentRef;
-  effect: IncidentRef;
+  /** What it most likely caused (one line per cause: three duplicate servers are three lines, not six). */
+  effects: IncidentRef[];
+  /** The scope both come from, when the report has several (raw); '' otherwise. */
+  where: string;
 }
 
 export interface SummaryView {
@@ -90,21 +94,25 @@ export interface SummaryView {
   headline: string;
   /** What was checked, for a report with no incidents. */
   checked: string;
-  incidents: Array<{
-    ref: IncidentRef;
-    services: string;
-    firstSeen: string;
-    lastSeen: string;
-    count: string;
-    approx: boolean;
-    resolved: boolean;
-  }>;
-  top: { ref: IncidentRef; services: string; firstSeen: string } | null;
+  /** One row per rule, service and scope: repeats are rolled up (see report-rollup.ts). */
+  incidents: Array<RollupRow<IncidentRef>>;
+  /** Some row stands for several incidents. */
+  rolledUp: boolean;
+  recurring: RecurringView[];
+  /** The scopes (boxes, scenarios) incidents came from, when there are several; [] for one. */
+  scopes: string[];
+  /** How many scopes were read apart ('' for one). */
+  scopesRead: string;
+  top: { ref: IncidentRef; services: string; firstSeen: string; where: string } | null;
   timeline: Timeline;
+  /** Several scopes: one chart each, since their times can be months apart. */
+  scopeTimelines: Array<{ scope: string; timeline: Timeline }>;
   causes: CauseView[];
   hasMultiple: boolean;
   firstSteps: {
     incident: IncidentRef;
+    /** Its scope, when the report has several (raw). */
+    where: string;
     /** The incident this one most likely causes, when the first step fixes a cause. */
     fixes: IncidentRef | null;
     remediation: RemediationView | null;
@@ -114,6 +122,8 @@ export interface SummaryView {
 
 export interface IncidentView {
   ref: IncidentRef;
+  /** The scope (box, scenario) it belongs to, when its run had several (raw), else null. */
+  where: string | null;
   severityLabel: string;
   status: string;
   services: string;
@@ -218,18 +228,21 @@ class Refs {
     };
   }
 
-  /** Every (cause, effect) pair named by any incident's links, once, as references from `prefix`. */
+  /** Every cause named by any incident's links, once, with the incidents it causes, as references from `prefix`. */
   causePairs(incidents: Incident[], prefix: string): CauseView[] {
-    const pairs = new Map<string, CauseView>();
+    const byCause = new Map<string, CauseView & { seen: Set<string> }>();
     for (const incident of incidents) {
       for (const link of incident.links) {
         if (link.relation !== 'caused-by' && link.relation !== 'causes') continue;
         const [cause, effect] = link.relation === 'caused-by' ? [link, incident] : [incident, link];
-        const key = `${cause.id}\u0000${effect.id}`;
-        if (!pairs.has(key)) pairs.set(key, { cause: this.ref(cause, prefix), effect: this.ref(effect, prefix) });
+        let view = byCause.get(cause.id);
+        if (!view) byCause.set(cause.id, (view = { cause: this.ref(cause, prefix), effects: [], where: incident.scope ?? '', seen: new Set() }));
+        if (view.seen.has(effect.id)) continue;
+        view.seen.add(effect.id);
+        view.effects.push(this.ref(effect, prefix));
       }
     }
-    return [...pairs.values()];
+    return [...byCause.values()].map(({ cause, effects, where }) => ({ cause, effects, where }));
   }
 
   /** Follow caused-by links within this report to the earliest cause (cycle-safe). */
@@ -294,6 +307,12 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   const skipped = stats.skipped.slice(0, MAX_LISTED);
   const top = incidents[0];
 
+  const scopes = [...new Set(incidents.map((i) => i.scope ?? ''))].sort();
+  const multiScope = scopes.length > 1;
+  const labels = scopeLabels(scopes);
+  const where = (i: Incident | undefined): string => (multiScope && i ? (labels.get(i.scope ?? '') ?? '') : '');
+  const rollup = rollUp(incidents, (i) => refs.ref(i, 'incidents/'), shortTime, labels);
+
   let firstSteps: SummaryView['firstSteps'] = null;
   const start = firstToFix(incidents);
   if (start !== undefined) {
@@ -304,6 +323,7 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
     const first = chosen.remediations[0];
     firstSteps = {
       incident: refs.ref(chosen, 'incidents/'),
+      where: where(chosen),
       fixes: chosen.id !== start.id && chosen.id === root.id ? refs.ref(start, 'incidents/') : null,
       remediation: first === undefined ? null : remediationView(first, 1),
       more: Math.max(0, chosen.remediations.length - 1),
@@ -319,7 +339,7 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
     tool: toolText(tool),
     store: stats.store ?? null,
     run: {
-      files: plural(stats.files, 'file'),
+      files: stats.empty > 0 ? `${plural(stats.files, 'file')} (${formatCount(stats.empty)} empty)` : plural(stats.files, 'file'),
       lines: plural(stats.lines, 'line'),
       bytes: formatBytes(stats.bytes),
       events: plural(stats.events, 'event'),
@@ -346,18 +366,20 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
       stats.store !== undefined
         ? 'No stored incident matches the filters given.'
         : `Read ${plural(stats.lines, 'line')} from ${plural(stats.files, 'file')}; ${matchesNote}.`,
-    incidents: incidents.map((i) => ({
-      ref: refs.ref(i, 'incidents/'),
-      services: i.services.join(', '),
-      firstSeen: shortTime(i.firstSeen),
-      lastSeen: shortTime(i.lastSeen, i.firstSeen),
-      count: formatCount(i.count),
-      approx: i.timeApprox,
-      resolved: i.status === 'resolved',
-    })),
-    top: top === undefined ? null : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen) },
-    timeline: buildTimeline(incidents),
-    causes: refs.causePairs(incidents, 'incidents/'),
+    incidents: rollup.rows,
+    rolledUp: rollup.recurring.length > 0,
+    recurring: rollup.recurring,
+    scopes: multiScope ? scopes.map((s) => labels.get(s) ?? s) : [],
+    scopesRead: (stats.scopes?.length ?? 0) > 1 || multiScope ? plural(Math.max(stats.scopes?.length ?? 0, scopes.length), 'scope') : '',
+    top:
+      top === undefined
+        ? null
+        : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen), where: where(top) },
+    timeline: multiScope ? buildTimeline([]) : buildTimeline(incidents),
+    scopeTimelines: multiScope
+      ? scopes.map((scope) => ({ scope: labels.get(scope) ?? scope, timeline: buildTimeline(incidents.filter((i) => (i.scope ?? '') === scope)) }))
+      : [],
+    causes: refs.causePairs(incidents, 'incidents/').map((c) => ({ ...c, where: multiScope ? (labels.get(c.where) ?? c.where) : '' })),
     hasMultiple: incidents.length > 1,
     firstSteps,
   };
@@ -387,10 +409,23 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
   const recheck =
     incident.timeApprox || since === undefined || incident.files.length === 0
       ? null
-      : ['incident-analyser', 'analyze', '--since', since, ...incident.files].map(shellQuote).join(' ');
+      : [
+          'incident-analyser',
+          'analyze',
+          // a user rule's incident is only found again with the rules that found it
+          ...(incident.rulePaths ?? []).map((p) => `--rules=${p}`),
+          '--since',
+          since,
+          // file names from the logs' folders are data: never read as options
+          '--',
+          ...incident.files,
+        ]
+          .map(shellQuote)
+          .join(' ');
 
   return {
     ref: refs.ref(incident, ''),
+    where: blankToNull(incident.scope),
     severityLabel: incident.severity.toUpperCase(),
     status: incident.status,
     services: incident.services.join(', '),

@@ -22,6 +22,8 @@ export interface ReadIssues {
   bytes: number;
   /** Set when only part of the file could be read (a truncated .gz), with why: it goes in stats.skipped. */
   partial?: string;
+  /** The file holds no bytes: PM2's healthy `<app>-error.log`, counted in the stats, not a warning. */
+  empty?: boolean;
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -56,7 +58,7 @@ export async function* readTextChunks(file: InputFile, issues: ReadIssues): Asyn
     return;
   }
   if (head.done === true) {
-    issues.warnings.push('empty file');
+    issues.empty = true;
     return;
   }
   const gz = head.value.length >= 2 && head.value[0] === GZIP_MAGIC_0 && head.value[1] === GZIP_MAGIC_1;
@@ -140,7 +142,7 @@ export async function* readTextChunks(file: InputFile, issues: ReadIssues): Asyn
       issues.fatal = describeFsError(err);
     }
   } finally {
-    if (first && !issues.fatal) issues.warnings.push('empty file');
+    if (first && !issues.fatal) issues.empty = true;
     if (invalidUtf8) issues.warnings.push('invalid UTF-8: bad bytes were replaced with U+FFFD');
   }
 }

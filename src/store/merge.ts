@@ -48,6 +48,8 @@ export function mergeIncident(stored: StoredIncident, incoming: Incident): Merge
       links: unionLinks(incoming.links, stored.links),
       // Times come from both runs, so they are approximate if either run's were.
       timeApprox: incoming.timeApprox || stored.timeApprox,
+      ...(incoming.scope ? { scope: incoming.scope } : {}),
+      ...(incoming.rulePaths?.length ? { rulePaths: incoming.rulePaths } : stored.rulePaths?.length ? { rulePaths: stored.rulePaths } : {}),
     },
   };
 }

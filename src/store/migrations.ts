@@ -114,6 +114,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'incidents: scope and the --rules paths their rule came from',
+    // scope: the box or scenario the incident belongs to ('' when its run had one); rule_paths: a
+    // JSON list of the run's --rules, kept so a re-check command can find a user rule's incident.
+    sql: `
+      ALTER TABLE incidents ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+      ALTER TABLE incidents ADD COLUMN rule_paths TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

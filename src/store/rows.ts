@@ -31,6 +31,8 @@ export interface IncidentRow {
   prevent: string;
   links: string;
   time_approx: number;
+  scope: string;
+  rule_paths: string;
   created_at: string;
   updated_at: string;
 }
@@ -47,7 +49,8 @@ export interface EvidenceRow {
 export const INCIDENT_COLUMNS = [
   'id', 'rule', 'title', 'severity', 'status', 'first_seen', 'first_seen_ms', 'last_seen',
   'last_seen_ms', 'count', 'group_key', 'services', 'files', 'captures', 'capture_values', 'summary',
-  'root_cause', 'remediations', 'verify', 'prevent', 'links', 'time_approx', 'created_at', 'updated_at',
+  'root_cause', 'remediations', 'verify', 'prevent', 'links', 'time_approx', 'scope', 'rule_paths', 'created_at',
+  'updated_at',
 ] as const satisfies readonly (keyof IncidentRow)[];
 
 const stringList = z.array(z.string());
@@ -103,6 +106,8 @@ export function toIncidentRow(incident: StoredIncident, createdAt: string, updat
     prevent: JSON.stringify(incident.prevent),
     links: JSON.stringify(incident.links),
     time_approx: incident.timeApprox ? 1 : 0,
+    scope: incident.scope ?? '',
+    rule_paths: JSON.stringify(incident.rulePaths ?? []),
     created_at: createdAt,
     updated_at: updatedAt,
   };
@@ -136,6 +141,7 @@ export function fromIncidentRow(row: IncidentRow, file: string): StoredIncident 
     }
     return check(schema, name, value);
   };
+  const rulePaths = json(stringList, 'rule_paths');
   return {
     id: row.id,
     rule: row.rule,
@@ -157,6 +163,9 @@ export function fromIncidentRow(row: IncidentRow, file: string): StoredIncident 
     prevent: json(stringList, 'prevent'),
     links: json(links, 'links'),
     timeApprox: row.time_approx !== 0,
+    // left out when empty, so an incident without them reads back equal to the one saved
+    ...(row.scope !== '' ? { scope: row.scope } : {}),
+    ...(rulePaths.length > 0 ? { rulePaths } : {}),
   };
 }
 

@@ -65,6 +65,8 @@ export interface Store {
   /** Sorted by severity (highest first), then firstSeen, then id. */
   listIncidents(filter?: IncidentFilter): Incident[];
   getIncident(id: string): Incident | undefined;
+  /** Rule ids that have incidents here, sorted. */
+  ruleIds(): string[];
   /** Watch mode: where each followed file was left at the last checkpoint. */
   loadPositions(): SavedPosition[];
   /** Watch mode: a saved state value (the live correlator's), if any. */
@@ -238,6 +240,16 @@ class SqliteStore implements Store {
       status: filter.status ?? null,
     };
     return this.#guard(() => this.#listIncidents.all(params).map((row) => this.#hydrate(row)));
+  }
+
+  ruleIds(): string[] {
+    return this.#guard(() =>
+      this.#db
+        .prepare('SELECT DISTINCT rule FROM incidents ORDER BY rule')
+        .pluck()
+        .all()
+        .filter((v): v is string => typeof v === 'string'),
+    );
   }
 
   getIncident(id: string): Incident | undefined {

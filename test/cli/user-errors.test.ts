@@ -196,7 +196,7 @@ describe('the store', () => {
     db.pragma('user_version = 9');
     db.close();
     const before = fs.readFileSync(path.join(dir, 's.db'));
-    expectOneLine(run(['analyze', 'logs', '--db', 's.db']), /^incident-analyser: s\.db has store schema version 9, newer than version 2/);
+    expectOneLine(run(['analyze', 'logs', '--db', 's.db']), /^incident-analyser: s\.db has store schema version 9, newer than version 3/);
     expect(fs.readFileSync(path.join(dir, 's.db')).equals(before)).toBe(true);
   });
 });

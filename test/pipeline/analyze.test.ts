@@ -131,7 +131,10 @@ describe('analyze', () => {
     expect(result.incidents).toHaveLength(1);
     expect(warnings.find((w) => w.includes('nope.log'))).toMatch(/no such file or directory/);
     expect(warnings.find((w) => w.includes('binary.log'))).toMatch(/binary file/);
-    expect(warnings.find((w) => w.includes('empty.log'))).toMatch(/empty file/);
+    // an empty file is PM2's healthy error log: counted, read, never warned about
+    expect(warnings.filter((w) => w.includes('empty.log'))).toEqual([]);
+    expect(result.stats.empty).toBe(1);
+    expect(result.files.map((f) => path.basename(f))).toContain('empty.log');
     expect(result.stats.skipped.map((s) => path.basename(s.file)).sort()).toEqual(['binary.log', 'nope.log']);
   });
 

@@ -294,10 +294,10 @@ describe('summary', () => {
 
   it('headlines counts by severity and sorts the table most severe first', () => {
     const r = result([
-      incident({ id: 'w', severity: 'warning', title: 'W' }),
-      incident({ id: 'c', severity: 'critical', title: 'C' }),
-      incident({ id: 'e', severity: 'error', title: 'E', firstSeen: '2026-02-08T16:39:00.000Z' }),
-      incident({ id: 'e2', severity: 'error', title: 'E2', firstSeen: '2026-02-08T16:41:00.000Z' }),
+      incident({ id: 'w', rule: 'w', severity: 'warning', title: 'W' }),
+      incident({ id: 'c', rule: 'c', severity: 'critical', title: 'C' }),
+      incident({ id: 'e', rule: 'e', severity: 'error', title: 'E', firstSeen: '2026-02-08T16:39:00.000Z' }),
+      incident({ id: 'e2', rule: 'e2', severity: 'error', title: 'E2', firstSeen: '2026-02-08T16:41:00.000Z' }),
     ]);
     const summary = render(r).summary;
     expect(summary).toContain('**4 incidents: 1 critical, 2 error, 1 warning.**');

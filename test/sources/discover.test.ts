@@ -114,3 +114,46 @@ describe('standard input', () => {
     expect(d.streams[0]).toMatchObject({ service: 'stdin', files: [{ display: '-', stdin: true }] });
   });
 });
+
+describe('scopes', () => {
+  const scopesOf = async (paths: string[]): Promise<Record<string, string>> => {
+    const { streams } = await discoverStreams(paths, dir);
+    return Object.fromEntries(streams.flatMap((s) => s.files.map((f) => [f.display, s.scope])));
+  };
+
+  it('splits a folder holding only folders into one scope per sub-folder, and a PM2 home is one scope', async () => {
+    touch('archive/README.md');
+    touch('archive/box-a/pm2.log');
+    touch('archive/box-a/logs/api-error.log');
+    touch('archive/box-b/web.log');
+    touch('archive/box-b/nested/worker.log');
+    touch('archive/scenarios/s1/app.log');
+    touch('archive/scenarios/s2/app.log');
+    expect(await scopesOf(['archive'])).toEqual({
+      'archive/box-a/pm2.log': 'archive/box-a',
+      'archive/box-a/logs/api-error.log': 'archive/box-a',
+      'archive/box-b/web.log': 'archive/box-b',
+      'archive/box-b/nested/worker.log': 'archive/box-b',
+      'archive/scenarios/s1/app.log': 'archive/scenarios/s1',
+      'archive/scenarios/s2/app.log': 'archive/scenarios/s2',
+    });
+  });
+
+  it('gives no label when the run has one scope: files of one folder, or one folder with logs', async () => {
+    touch('logs/a.log');
+    touch('logs/b.log');
+    touch('logs/old/c.log');
+    expect(Object.values(await scopesOf(['logs/a.log', 'logs/b.log']))).toEqual(['', '']);
+    expect(Object.values(await scopesOf(['logs']))).toEqual(['', '', '']);
+    expect((await discoverStreams(['logs'], dir)).scopes).toEqual(['']);
+  });
+
+  it('gives each path a scope of its own, except paths inside one PM2 home', async () => {
+    touch('one/a.log');
+    touch('two/a.log');
+    expect(await scopesOf(['one', 'two'])).toEqual({ 'one/a.log': 'one', 'two/a.log': 'two' });
+    touch('.pm2/pm2.log');
+    touch('.pm2/logs/api-out.log');
+    expect(Object.values(await scopesOf(['.pm2/logs', '.pm2/pm2.log']))).toEqual(['', '']);
+  });
+});

@@ -60,9 +60,10 @@ describe('readTextChunks', () => {
     expect(issues.fatal).toMatch(/binary/);
   });
 
-  it('says a file is empty', async () => {
+  it('marks an empty file as empty without a warning (a healthy PM2 error log is empty)', async () => {
     const { issues } = await readAll(file('empty.log', ''));
-    expect(issues.warnings).toEqual(['empty file']);
+    expect(issues.empty).toBe(true);
+    expect(issues.warnings).toEqual([]);
   });
 
   it('replaces invalid UTF-8 and says so', async () => {
