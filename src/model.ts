@@ -5,6 +5,10 @@
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** Languages reports and console lines are written in (`--lang`); rule files carry `zh:` texts. */
+export const LANGS = ['en', 'zh'] as const;
+export type Lang = (typeof LANGS)[number];
+
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }

@@ -9,9 +9,9 @@ import type { Document, LineCounter as LineCounterType } from 'yaml';
 import type HandlebarsNamespace from 'handlebars';
 import { schemas, type RuleSpec } from './rule-schema.js';
 import { parseDuration } from './duration.js';
-import { RuleError, type CompiledRule } from './types.js';
+import { RuleError, type CompiledRule, type RuleTexts } from './types.js';
 import { namedGroups, ruleCaptures } from './capture-types.js';
-import { checkPasteable, type PasteKind } from './template-check.js';
+import { checkPasteable, splitShellComment, type PasteKind } from './template-check.js';
 import { compileExcludes, compileMatchPatterns } from './compile-patterns.js';
 import { describeTemplateError, knownKeysAt, placeIssue, type SchemaIssue } from './rule-errors.js';
 
@@ -234,26 +234,27 @@ function compileRule(
   // Templates are parsed now, so a syntax error or a raw log value in a command names its line
   // at load time; they are compiled by the sinks when an incident is rendered. Cached built-in
   // rules were checked at build time.
+  const checkTemplate = (source: string, p: Array<string | number>, kind: PasteKind | undefined): void => {
+    let ast: hbs.AST.Program;
+    try {
+      ast = hbs().parse(source);
+    } catch (err) {
+      const base = at(p);
+      // a block scalar (`|-`) starts on the line after its key
+      const bad = describeTemplateError(err, source, base === undefined ? undefined : base + (source.includes('\n') ? 1 : 0));
+      throw new RuleError(file, bad.line, `${p.join('.')}: ${bad.message}`);
+    }
+    if (kind === undefined) return;
+    const problem = checkPasteable(ast, kind, captures)[0];
+    if (problem) {
+      const base = at(p);
+      // a block scalar (`|-`) starts on the line after its key
+      const line = base === undefined ? undefined : base + problem.line - 1 + (source.includes('\n') ? 1 : 0);
+      throw new RuleError(file, line, `${p.join('.')}: ${problem.message}`);
+    }
+  };
   if (checkTemplates) {
-    const check = (source: string, p: Array<string | number>, kind: PasteKind | undefined): void => {
-      let ast: hbs.AST.Program;
-      try {
-        ast = hbs().parse(source);
-      } catch (err) {
-        const base = at(p);
-        // a block scalar (`|-`) starts on the line after its key
-        const bad = describeTemplateError(err, source, base === undefined ? undefined : base + (source.includes('\n') ? 1 : 0));
-        throw new RuleError(file, bad.line, `${p.join('.')}: ${bad.message}`);
-      }
-      if (kind === undefined) return;
-      const problem = checkPasteable(ast, kind, captures)[0];
-      if (problem) {
-        const base = at(p);
-        // a block scalar (`|-`) starts on the line after its key
-        const line = base === undefined ? undefined : base + problem.line - 1 + (source.includes('\n') ? 1 : 0);
-        throw new RuleError(file, line, `${p.join('.')}: ${problem.message}`);
-      }
-    };
+    const check = checkTemplate;
     if (spec.summary !== undefined) check(spec.summary, ['summary'], undefined);
     check(spec.diagnosis, ['diagnosis'], undefined);
     spec.remediation.forEach((r, i) => {
@@ -264,6 +265,9 @@ function compileRule(
     spec.verify.forEach((v, i) => check(v, ['verify', i], 'shell'));
     spec.prevent.forEach((v, i) => check(v, ['prevent', i], 'shell'));
   }
+  const en = englishTexts(spec);
+  const zh = spec.zh === undefined ? undefined : chineseTexts(spec, en, file, at);
+  if (zh && checkTemplates) checkTexts(zh, ['zh'], (source, p, kind) => checkTemplate(source, p, kind));
   const windowMs = parseDuration(spec.window);
   return {
     spec,
@@ -274,7 +278,78 @@ function compileRule(
     windowMs,
     resolveAfterMs: spec.resolve_after ? parseDuration(spec.resolve_after) : windowMs,
     captures,
+    texts: { en, zh },
   };
+}
+
+function englishTexts(spec: RuleSpec): RuleTexts {
+  return {
+    title: spec.title,
+    description: spec.description,
+    summary: spec.summary,
+    diagnosis: spec.diagnosis,
+    remediation: spec.remediation.map((r) => ({ title: r.title, kind: r.kind, commands: r.commands, detail: r.detail })),
+    verify: spec.verify,
+    prevent: spec.prevent,
+  };
+}
+
+/**
+ * The Chinese texts, aligned with the English ones: same number of remediation steps, verify and
+ * prevent items; a detail or summary exactly where the English has one. Commands are shared; a
+ * `~` item is the English item itself, a `# …` item is the English command with this comment.
+ */
+function chineseTexts(spec: RuleSpec, en: RuleTexts, file: string, at: (p: Array<string | number>) => number | undefined): RuleTexts {
+  const zh = spec.zh;
+  if (zh === undefined) throw new Error('chineseTexts without a zh block');
+  const fail = (p: Array<string | number>, message: string): never => {
+    throw new RuleError(file, at(['zh', ...p]), `zh.${p.join('.')}: ${message}`);
+  };
+  const aligned = (name: 'remediation' | 'verify' | 'prevent', zhLength: number, enLength: number): void => {
+    if (zhLength !== enLength) fail([name], `has ${zhLength} item(s) but the English ${name} has ${enLength}; the lists are aligned by index`);
+  };
+  aligned('remediation', zh.remediation.length, en.remediation.length);
+  aligned('verify', zh.verify.length, en.verify.length);
+  aligned('prevent', zh.prevent.length, en.prevent.length);
+  if ((zh.summary === undefined) !== (en.summary === undefined)) fail(['summary'], zh.summary === undefined ? 'missing: the English rule has a summary' : 'the English rule has no summary');
+  const remediation = en.remediation.map((r, i) => {
+    const z = zh.remediation[i];
+    if (z === undefined) return fail(['remediation', i], 'missing');
+    if ((z.detail === undefined) !== (r.detail === undefined)) {
+      fail(['remediation', i, 'detail'], z.detail === undefined ? 'missing: the English step has a detail' : 'the English step has no detail');
+    }
+    return { title: z.title, kind: r.kind, commands: r.commands, detail: z.detail };
+  });
+  const items = (name: 'verify' | 'prevent', list: Array<string | null>, english: string[]): string[] =>
+    list.map((item, i) => {
+      const source = english[i] ?? '';
+      if (item === null) return source;
+      if (!item.startsWith('#')) return item;
+      const split = splitShellComment(source);
+      if (split === undefined) return fail([name, i], `"# …" replaces the comment of a command, but the English item has none: ${JSON.stringify(source.slice(0, 80))}`);
+      return `${split.code}${item}`;
+    });
+  return {
+    title: zh.title,
+    description: zh.description,
+    summary: zh.summary,
+    diagnosis: zh.diagnosis,
+    remediation,
+    verify: items('verify', zh.verify, en.verify),
+    prevent: items('prevent', zh.prevent, en.prevent),
+  };
+}
+
+/** Run `check` over every text of one language (`prefix` names the block in messages). */
+function checkTexts(texts: RuleTexts, prefix: string[], check: (source: string, p: Array<string | number>, kind: PasteKind | undefined) => void): void {
+  if (texts.summary !== undefined) check(texts.summary, [...prefix, 'summary'], undefined);
+  check(texts.diagnosis, [...prefix, 'diagnosis'], undefined);
+  texts.remediation.forEach((r, i) => {
+    check(r.title, [...prefix, 'remediation', i, 'title'], undefined);
+    if (r.detail !== undefined) check(r.detail, [...prefix, 'remediation', i, 'detail'], 'detail');
+  });
+  texts.verify.forEach((v, i) => check(v, [...prefix, 'verify', i], 'shell'));
+  texts.prevent.forEach((v, i) => check(v, [...prefix, 'prevent', i], 'shell'));
 }
 
 /** Line of the YAML node at `p` (or its nearest existing parent). */

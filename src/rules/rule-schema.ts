@@ -44,6 +44,23 @@ function build() {
     detail: z.string().optional(),
   });
 
+  /**
+   * The rule's texts in Chinese, at the end of the file so edits to the English parts merge
+   * easily. Lists are aligned with the English ones by index; commands are not repeated: a
+   * `remediation[i]` has only `title` (and `detail` where the English one has one), and a verify or
+   * prevent item that is a command is `~` (shown as it is) or `# 注释` (the command with its
+   * trailing comment in Chinese). See docs/rules.md#chinese-texts.
+   */
+  const zhSchema = z.strictObject({
+    title: z.string().min(1),
+    description: z.string().optional(),
+    summary: z.string().optional(),
+    diagnosis: z.string().min(1),
+    remediation: z.array(z.strictObject({ title: z.string().min(1), detail: z.string().optional() })).default([]),
+    verify: z.array(z.string().min(1).nullable()).default([]),
+    prevent: z.array(z.string().min(1).nullable()).default([]),
+  });
+
   const ruleSchema = z.strictObject({
     /** Stable identifier; other tools key on it. */
     id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case, like ws-send-after-close'),
@@ -92,6 +109,8 @@ function build() {
     }),
     /** Where the message formats come from (catalogue sections, library sources). */
     references: z.array(z.string()).default([]),
+    /** Chinese texts (`--lang zh`); a built-in rule must have them (`rules lint`). */
+    zh: zhSchema.optional(),
   });
 
   return { ruleSchema, patternSchema, remediationSchema };

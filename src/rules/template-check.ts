@@ -36,8 +36,13 @@ class QuoteState {
   private stack: Quote[] = ['none'];
   private comment = false;
   private prev = ' ';
+  private fed = 0;
+  /** Offset (in everything fed) of the `#` that started the first comment. */
+  commentAt: number | undefined;
 
   feed(text: string): void {
+    const base = this.fed;
+    this.fed += text.length;
     for (let i = 0; i < text.length; i++) {
       const c = text.charAt(i);
       const top = this.stack[this.stack.length - 1] ?? 'none';
@@ -55,7 +60,10 @@ class QuoteState {
       } else if (c === "'") this.stack[this.stack.length - 1] = 'single';
       else if (c === '"') this.stack[this.stack.length - 1] = 'double';
       else if (c === ')' && this.stack.length > 1) this.stack.pop();
-      else if (c === '#' && /\s/.test(this.prev)) this.comment = true;
+      else if (c === '#' && /\s/.test(this.prev)) {
+        this.comment = true;
+        this.commentAt ??= base + i;
+      }
       this.prev = c;
     }
   }
@@ -71,6 +79,20 @@ class QuoteState {
   get inComment(): boolean {
     return this.comment;
   }
+}
+
+/**
+ * A one-line shell text split at its trailing comment (`ss -ltnp   # one listener` →
+ * `ss -ltnp   ` and `# one listener`), or undefined when it has none. A `#` inside quotes or
+ * without a blank before it (`{{#if}}`, `a#b`) does not start a comment.
+ */
+export function splitShellComment(source: string): { code: string; comment: string } | undefined {
+  if (source.includes('\n')) return undefined;
+  const q = new QuoteState();
+  q.feed(source);
+  const at = q.commentAt;
+  if (at === undefined || source.slice(0, at).trim() === '') return undefined;
+  return { code: source.slice(0, at), comment: source.slice(at) };
 }
 
 /** Pairs of a `key=value` hash; the parser leaves the hash out when there is none. */

@@ -31,6 +31,17 @@ export interface CompiledPattern {
   caseInsensitive: boolean;
 }
 
+/** The texts of a rule in one language, as Handlebars sources aligned with the English lists. */
+export interface RuleTexts {
+  title: string;
+  description: string | undefined;
+  summary: string | undefined;
+  diagnosis: string;
+  remediation: Array<{ title: string; kind: 'command' | 'code-change' | 'config-change' | 'investigate'; commands: string[]; detail: string | undefined }>;
+  verify: string[];
+  prevent: string[];
+}
+
 export interface CompiledRule {
   spec: RuleSpec;
   file: string;
@@ -45,4 +56,6 @@ export interface CompiledRule {
   resolveAfterMs: number;
   /** Which captures carry log values and their types; which are the rule's own constants. */
   captures: RuleCaptures;
+  /** English texts, and the Chinese ones when the rule file has a `zh:` block (commands shared). */
+  texts: { en: RuleTexts; zh: RuleTexts | undefined };
 }

@@ -6,11 +6,12 @@
 // commented out with a placeholder, and a note says why. The rule author's own text is untouched.
 import { createRequire } from 'node:module';
 import type HandlebarsNamespace from 'handlebars';
-import type { Incident, Remediation } from '../model.js';
+import type { Incident, Lang, Remediation } from '../model.js';
 import type { CaptureType } from '../rules/capture-types.js';
-import type { CompiledRule } from '../rules/types.js';
+import type { CompiledRule, RuleTexts } from '../rules/types.js';
 import { describeCapture, jsString, LogValue, placeholder, refusal, shellWord, showValue } from './shell-values.js';
 import { evidenceValues } from './evidence-values.js';
+import { t } from './messages.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +23,9 @@ interface Refused {
   value: LogValue | undefined;
   reason: string;
 }
+
+/** Language of the text being rendered (for the notes on refused values). */
+let noteLang: Lang = 'en';
 
 /** Refusals of the text being rendered (rendering is synchronous, one text at a time). */
 let refused: Refused[] = [];
@@ -106,9 +110,38 @@ function unmark(text: string): string {
 }
 
 function note(r: Refused): string {
-  if (r.value === undefined) return `A value this step needs ${r.reason}; fill in the placeholder.`;
+  if (noteLang === 'zh') return noteZh(r);
+  if (r.value === undefined) return t('en', 'note.missing', { reason: r.reason });
   const what = describeCapture(r.value);
-  return `${what.charAt(0).toUpperCase()}${what.slice(1)} in the log, ${showValue(r.value.raw)}, ${r.reason}; the step shows ${placeholder(r.value.type)} in its place. Fill it in by hand if you trust it.`;
+  return t('en', 'note.refused', {
+    what: `${what.charAt(0).toUpperCase()}${what.slice(1)}`,
+    value: showValue(r.value.raw),
+    reason: r.reason,
+    placeholder: placeholder(r.value.type),
+  });
+}
+
+const TYPE_ZH: Record<CaptureType, string> = {
+  app: '应用名',
+  port: '端口号',
+  pid: '进程号',
+  int: '整数',
+  signal: '信号名',
+  path: '文件路径',
+  module: '模块名',
+  host: '主机名或 IP',
+  url: 'http(s) URL',
+  word: '单个词',
+  time: 'ISO 时间',
+  text: '自由文本',
+};
+
+function noteZh(r: Refused): string {
+  if (r.value === undefined) return t('zh', 'note.missing', { reason: '在日志里没有找到' });
+  const v = r.value;
+  const what = v.name === 'service' ? '应用名' : ` ${v.name} `;
+  const reason = v.type === 'text' ? '是自由文本，从不放进命令' : `不是合法的${TYPE_ZH[v.type]}（过长、以 - 开头或含有引号、$ 等特殊字符）`;
+  return t('zh', 'note.refused', { what, value: showValue(v.raw), reason, placeholder: placeholder(v.type) });
 }
 
 interface Rendered {
@@ -160,47 +193,69 @@ function renderItems(sources: string[], ctx: object): string[] {
   return out;
 }
 
-/** `all`: the run's incidents, so a text can name what its linked causes are (services). */
-export function renderIncidentText(incident: Incident, rule: CompiledRule, all: Incident[] = []): Incident {
-  const ctx = context(incident, rule, all);
-  const spec = rule.spec;
-  const summary = spec.summary
-    ? clean(render(spec.summary, ctx))
-    : `${incident.count} matching event${incident.count === 1 ? '' : 's'} of "${spec.title}" in ${incident.services.join(', ')}.`;
-  const remediations: Remediation[] = spec.remediation.map((r) => {
-    const notes: string[] = [];
-    const commands: string[] = [];
-    for (const c of r.commands) {
-      const out = renderShell(c, ctx);
-      if (out.text !== '') commands.push(out.text);
-      notes.push(...out.notes);
-    }
-    const detail = r.detail === undefined ? undefined : renderDetail(r.detail, ctx);
-    if (detail) notes.push(...detail.notes);
-    const unique = [...new Set(notes)];
-    return {
-      title: clean(render(r.title, ctx)),
-      kind: r.kind,
-      commands,
-      detail: detail?.text,
-      ...(unique.length > 0 ? { notes: unique } : {}),
-    };
-  });
-  return {
-    ...incident,
-    summary,
-    rootCause: clean(render(spec.diagnosis, ctx)),
-    remediations,
-    verify: renderItems(spec.verify, ctx),
-    prevent: renderItems(spec.prevent, ctx),
-  };
+/** The texts of `rule` in `lang`; English for a rule without that language. */
+export function ruleTexts(rule: CompiledRule, lang: Lang): RuleTexts {
+  return lang === 'zh' ? (rule.texts.zh ?? rule.texts.en) : rule.texts.en;
 }
 
-/** Every incident with its rule's texts; an incident whose rule is gone keeps what it had. */
-export function renderIncidentTexts(incidents: Incident[], rules: CompiledRule[]): Incident[] {
+/** `all`: the run's incidents, so a text can name what its linked causes are (services). */
+export function renderIncidentText(incident: Incident, rule: CompiledRule, all: Incident[] = [], lang: Lang = 'en'): Incident {
+  const ctx = context(incident, rule, all);
+  const texts = ruleTexts(rule, lang);
+  noteLang = texts === rule.texts.en ? 'en' : lang;
+  try {
+    const summary = texts.summary
+      ? clean(render(texts.summary, ctx))
+      : t(noteLang, 'rule.defaultSummary', { n: incident.count, title: texts.title, services: incident.services.join(', ') });
+    const remediations: Remediation[] = texts.remediation.map((r) => {
+      const notes: string[] = [];
+      const commands: string[] = [];
+      for (const c of r.commands) {
+        const out = renderShell(c, ctx);
+        if (out.text !== '') commands.push(out.text);
+        notes.push(...out.notes);
+      }
+      const detail = r.detail === undefined ? undefined : renderDetail(r.detail, ctx);
+      if (detail) notes.push(...detail.notes);
+      const unique = [...new Set(notes)];
+      return {
+        title: clean(render(r.title, ctx)),
+        kind: r.kind,
+        commands,
+        detail: detail?.text,
+        ...(unique.length > 0 ? { notes: unique } : {}),
+      };
+    });
+    return {
+      ...incident,
+      title: texts.title,
+      summary,
+      rootCause: clean(render(texts.diagnosis, ctx)),
+      remediations,
+      verify: renderItems(texts.verify, ctx),
+      prevent: renderItems(texts.prevent, ctx),
+    };
+  } finally {
+    noteLang = 'en';
+  }
+}
+
+/**
+ * Every incident with its rule's texts in `lang`; an incident whose rule is gone keeps what it
+ * had. Links take the linked rule's title in `lang` too.
+ */
+export function renderIncidentTexts(incidents: Incident[], rules: CompiledRule[], lang: Lang = 'en'): Incident[] {
   const byId = new Map(rules.map((r) => [r.spec.id, r]));
   return incidents.map((i) => {
     const rule = byId.get(i.rule);
-    return rule ? renderIncidentText(i, rule, incidents) : i;
+    const rendered = rule ? renderIncidentText(i, rule, incidents, lang) : i;
+    if (lang === 'en') return rendered;
+    return {
+      ...rendered,
+      links: rendered.links.map((l) => {
+        const linked = byId.get(l.rule);
+        return linked ? { ...l, title: ruleTexts(linked, lang).title } : l;
+      }),
+    };
   });
 }

@@ -9,8 +9,10 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import type { AnalysisResult } from '../model.js';
+import type { AnalysisResult, Lang } from '../model.js';
+import { LANGS } from '../model.js';
 import { describeErrno, errnoCode, OutputError } from '../errors.js';
+import { isMessageId, t, type MessageParams } from './messages.js';
 import { cell, code, fence, fenceStep, inline, prose } from './markdown-escape.js';
 import type { FenceState } from './markdown-escape.js';
 import { formatCount, formatDuration, formatTime, plural } from './report-format.js';
@@ -23,6 +25,8 @@ export interface RenderOptions {
   /** Shown as the report's generation time; defaults to now. Pass it for reproducible output. */
   generatedAt?: Date;
   tool?: ToolInfo;
+  /** Language of the fixed texts (the rule texts come translated in the incidents). Default en. */
+  lang?: Lang;
 }
 
 export interface RenderedReports {
@@ -71,6 +75,16 @@ function helper(fn: (params: unknown[], hash: Map<string, unknown>) => string): 
   };
 }
 
+/** The report language a template is rendered in: the view's `lang`. */
+function langOf(options: unknown): Lang {
+  if (typeof options !== 'object' || options === null || !('data' in options)) return 'en';
+  const data = options.data;
+  if (typeof data !== 'object' || data === null || !('root' in data)) return 'en';
+  const root = data.root;
+  const lang = typeof root === 'object' && root !== null && 'lang' in root ? root.lang : undefined;
+  return LANGS.find((l) => l === lang) ?? 'en';
+}
+
 function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   const helpers: Record<string, (params: unknown[], hash: Map<string, unknown>) => string> = {
@@ -96,12 +110,53 @@ function createHandlebars(): typeof Handlebars {
       typeof pluralForm === 'string'
         ? plural(toNumber(n, 0), toText(singular), pluralForm)
         : plural(toNumber(n, 0), toText(singular)),
-    // Named fmt* so they never shadow a data field of the same name ({{count}} would call a helper).
-    fmtTime: ([v]) => formatTime(toText(v)),
-    fmtDuration: ([ms]) => formatDuration(toNumber(ms, 0)),
+    // Named fmt* so they never shadow a data field of the same name ({{count}} would call a helper);
+    // fmtTime and fmtDuration (language-dependent) are registered below.
     fmtCount: ([n]) => formatCount(toNumber(n, 0)),
   };
   for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, helper(fn));
+  /**
+   * {{t "message.id" name=value}}: a fixed text in the report's language (messages.ts). Values
+   * are inserted as given: pass them through an escaping helper first, e.g. name=(inline x).
+   */
+  hb.registerHelper('t', (...args: unknown[]) => {
+    const options = args[args.length - 1];
+    const id = args[0];
+    if (typeof id !== 'string' || !isMessageId(id)) throw new TemplateError(`unknown message id ${JSON.stringify(id)}`);
+    const params: MessageParams = {};
+    if (isHelperOptions(options)) {
+      for (const [k, v] of Object.entries(options.hash)) params[k] = typeof v === 'number' ? v : toText(v);
+    }
+    return t(langOf(options), id, params);
+  });
+  /** {{where scope}}: ` (`scope`)` (full-width in Chinese), or nothing without a scope. */
+  hb.registerHelper('where', (value: unknown, options: unknown) => (toText(value) === '' ? '' : t(langOf(options), 'paren', { text: code(toText(value)) })));
+  /** {{effectsList effects}}: `🔴 [a](…) in api, 🟠 [b](…) and …` in the report's language. */
+  hb.registerHelper('effectsList', (value: unknown, options: unknown) => {
+    const lang = langOf(options);
+    const items = (Array.isArray(value) ? value : []).map((e: unknown) => {
+      if (typeof e !== 'object' || e === null) return '';
+      const mark = 'mark' in e ? toText(e.mark) : '';
+      const link = 'linkMd' in e ? toText(e.linkMd) : '';
+      const services = 'services' in e ? toText(e.services) : '';
+      return `${mark} ${link}${services === '' ? '' : t(lang, 'summary.inServices', { services: inline(services) })}`;
+    });
+    if (items.length <= 1) return items.join('');
+    return `${items.slice(0, -1).join(t(lang, 'list.sep'))}${t(lang, 'summary.effectsAnd')}${items[items.length - 1] ?? ''}`;
+  });
+  /** {{concat a " " b}}: joined text (for a message parameter made of several safe parts). */
+  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(toText).join(''));
+  /** {{dur duration}} / {{which when}}: the " over 3m" / ", which started 2s earlier" fragments, or nothing. */
+  hb.registerHelper('dur', (value: unknown, options: unknown) => (toText(value) === '' ? '' : t(langOf(options), 'incident.over', { duration: toText(value) })));
+  hb.registerHelper('which', (value: unknown, options: unknown) => (toText(value) === '' ? '' : t(langOf(options), 'incident.which', { when: toText(value) })));
+  /** {{svc services}}: ` in api, web` (`（api, web）` in Chinese), or nothing when there are none. */
+  hb.registerHelper('svc', (value: unknown, options: unknown) => {
+    const text = toText(value);
+    return text === '' ? '' : t(langOf(options), 'summary.inServices', { services: inline(text) });
+  });
+  /** {{fmtDuration ms}} in the report's language. */
+  hb.registerHelper('fmtDuration', (ms: unknown, options: unknown) => formatDuration(toNumber(ms, 0), langOf(options)));
+  hb.registerHelper('fmtTime', (v: unknown, options: unknown) => formatTime(toText(v), langOf(options)));
   return hb;
 }
 
@@ -163,7 +218,7 @@ export function renderReports(result: AnalysisResult, options: RenderOptions = {
   const templates = loadTemplates(dir);
   const generatedAt = options.generatedAt ?? new Date();
   const tool = options.tool ?? { name: 'incident-analyser', version: '' };
-  const views = buildViews(result, generatedAt, tool);
+  const views = buildViews(result, generatedAt, tool, options.lang ?? 'en');
   return {
     summary: run(templates.summary, views.summary, join(dir, 'summary.md.hbs')),
     incidents: views.incidents.map(({ id, fileName, view }) => ({

@@ -1,6 +1,7 @@
 // Human formatting for reports: times in UTC, durations, sizes, counts, plurals.
 // Everything here returns text made of digits, letters and plain punctuation, never log content.
-import type { Severity } from '../model.js';
+import type { Lang, Severity } from '../model.js';
+import { t } from './messages.js';
 
 /** Epoch ms of an ISO string, or undefined when it is missing or unparsable. */
 export function parseTime(iso: string | undefined): number | undefined {
@@ -14,9 +15,9 @@ function pad(n: number): string {
 }
 
 /** `2026-02-08 16:40:01 UTC`. */
-export function formatTime(iso: string | undefined): string {
+export function formatTime(iso: string | undefined, lang: Lang = 'en'): string {
   const ms = parseTime(iso);
-  if (ms === undefined) return 'unknown time';
+  if (ms === undefined) return t(lang, 'time.unknown');
   const d = new Date(ms);
   return `${formatDate(ms)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
 }
@@ -34,43 +35,45 @@ export function formatClock(ms: number): string {
 }
 
 /** `2026-02-08 16:40:01 UTC → 16:43:12 UTC`, dropping the repeated date. */
-export function formatRange(fromIso: string | undefined, toIso: string | undefined): string {
+export function formatRange(fromIso: string | undefined, toIso: string | undefined, lang: Lang = 'en'): string {
   const from = parseTime(fromIso);
   const to = parseTime(toIso);
-  if (from === undefined || to === undefined) return formatTime(fromIso ?? toIso);
+  if (from === undefined || to === undefined) return formatTime(fromIso ?? toIso, lang);
   if (to - from < 1000) return formatTime(fromIso);
   const end = formatDate(from) === formatDate(to) ? `${formatClock(to)} UTC` : formatTime(toIso);
   return `${formatTime(fromIso)} → ${end}`;
 }
 
-/** Durations as people say them: `45s`, `3m 12s`, `2h 5m`, `3d 4h`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+/** Durations as people say them: `45s`, `3m 12s`, `2h 5m`, `3d 4h` (`3 分 12 秒` in Chinese). */
+export function formatDuration(ms: number, lang: Lang = 'en'): string {
+  if (!Number.isFinite(ms) || ms < 0) return t(lang, 'time.unknownShort');
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const units: Array<[string, number]> = [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ];
+  if (s < 60) return t(lang, 'duration.s', { n: s });
+  const units = [
+    ['duration.d', 86_400],
+    ['duration.h', 3_600],
+    ['duration.m', 60],
+    ['duration.s', 1],
+  ] as const;
   const parts: string[] = [];
   let rest = s;
   for (const [unit, size] of units) {
     const n = Math.floor(rest / size);
     rest -= n * size;
-    if (n > 0 || parts.length > 0) parts.push(`${n}${unit}`);
+    // a zero after the first unit is left out (`2h`, not `2h 0m`)
+    if (n > 0) parts.push(t(lang, unit, { n }));
+    else if (parts.length > 0) parts.push('');
     if (parts.length === 2) break;
   }
-  return parts.filter((p) => !/^0[a-z]$/.test(p)).join(' ');
+  return parts.filter((p) => p !== '').join(t(lang, 'duration.sep'));
 }
 
 /** How long the analysis took: `340 ms`, `1.2 s`, `2m 5s`. */
-export function formatElapsed(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+export function formatElapsed(ms: number, lang: Lang = 'en'): string {
+  if (!Number.isFinite(ms) || ms < 0) return t(lang, 'time.unknownShort');
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return formatDuration(ms);
+  return formatDuration(ms, lang);
 }
 
 /** `1.2 MiB`. */

@@ -1,9 +1,10 @@
 // The incident timeline as a Mermaid gantt chart, which GitHub renders inline.
 // One section per service (or service set), one bar per incident from firstSeen to lastSeen.
-import type { Incident, Severity } from '../model.js';
+import type { Incident, Lang, Severity } from '../model.js';
 import { severityRank } from '../model.js';
 import { mermaidText } from './markdown-escape.js';
-import { parseTime, plural } from './report-format.js';
+import { parseTime } from './report-format.js';
+import { t } from './messages.js';
 
 /** More bars than this make the chart unreadable on GitHub; the most severe are kept. */
 export const MAX_TIMELINE_BARS = 40;
@@ -49,7 +50,7 @@ interface Bar {
   end: number;
 }
 
-export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS): Timeline {
+export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS, lang: Lang = 'en'): Timeline {
   const timed: Bar[] = [];
   for (const incident of incidents) {
     const start = parseTime(incident.firstSeen);
@@ -59,7 +60,7 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
   }
   const untimed = incidents.length - timed.length;
   if (timed.length === 0) {
-    return { markdown: '', shown: 0, total: 0, note: untimed > 0 ? 'No incident has a usable time, so there is no timeline.' : '' };
+    return { markdown: '', shown: 0, total: 0, note: untimed > 0 ? t(lang, 'timeline.noTimes') : '' };
   }
   const bars = [...timed].sort((a, b) => compareIncidents(a.incident, b.incident)).slice(0, maxBars);
 
@@ -75,7 +76,7 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
   const sections = new Map<string, Bar[]>();
   for (const bar of bars) {
     const services = [...bar.incident.services].sort();
-    const key = services.length === 0 ? 'unknown service' : services.join(' + ');
+    const key = services.length === 0 ? t(lang, 'timeline.unknownService') : services.join(' + ');
     const list = sections.get(key) ?? [];
     list.push(bar);
     sections.set(key, list);
@@ -84,7 +85,7 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
   const lines = [
     '```mermaid',
     'gantt',
-    '    title Incidents over time (UTC)',
+    `    title ${t(lang, 'timeline.title')}`,
     `    dateFormat ${DATE_FORMAT}`,
     `    axisFormat ${axis}`,
     '    todayMarker off',
@@ -109,8 +110,8 @@ export function buildTimeline(incidents: Incident[], maxBars = MAX_TIMELINE_BARS
 
   const notes: string[] = [];
   if (timed.length > bars.length) {
-    notes.push(`The chart shows the ${bars.length} most severe of ${plural(timed.length, 'incident')}.`);
+    notes.push(t(lang, 'timeline.capped', { shown: bars.length, n: timed.length }));
   }
-  if (untimed > 0) notes.push(`${plural(untimed, 'incident')} without a usable time ${untimed === 1 ? 'is' : 'are'} not drawn.`);
+  if (untimed > 0) notes.push(t(lang, 'timeline.untimed', { n: untimed }));
   return { markdown: lines.join('\n'), shown: bars.length, total: incidents.length, note: notes.join(' ') };
 }

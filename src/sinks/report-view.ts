@@ -4,7 +4,7 @@
 //   template (`inline`, `cell`, `code`, `fence`, `prose`);
 // - strings this module composes from numbers and times (formatted times, counts, headlines) and
 //   fields ending in `Md` (already escaped Markdown) are safe to print as they are.
-import type { AnalysisResult, Incident, IncidentLink, Remediation, SkippedInput } from '../model.js';
+import type { AnalysisResult, Incident, IncidentLink, Lang, Remediation, SkippedInput } from '../model.js';
 import { SEVERITIES } from '../model.js';
 import { inline, safeFileName, shellQuote } from './markdown-escape.js';
 import {
@@ -25,6 +25,7 @@ import { listItems } from './report-commands.js';
 import type { Timeline } from './report-timeline.js';
 import { buildTimeline, compareIncidents } from './report-timeline.js';
 import { rollUp, scopeLabels, type RecurringView, type RollupRow } from './report-rollup.js';
+import { severityName, t } from './messages.js';
 
 export interface ToolInfo {
   name: string;
@@ -38,6 +39,8 @@ export interface IncidentRef {
   /** Relative link to the incident's page, or null when the incident is not in this report. */
   href: string | null;
   severity: string;
+  /** The severity's name in the report's language. */
+  severityText: string;
   mark: string;
   /** Services of the incident, joined (raw), or '' for a link target outside this report. */
   services: string;
@@ -66,6 +69,8 @@ export interface CauseView {
 }
 
 export interface SummaryView {
+  /** Language of the fixed texts (the templates' `t` helper reads it). */
+  lang: Lang;
   generatedAt: string;
   tool: string;
   /** The store the incidents were read from (`incidents list`, `report`): no logs were read now. */
@@ -121,6 +126,7 @@ export interface SummaryView {
 }
 
 export interface IncidentView {
+  lang: Lang;
   ref: IncidentRef;
   /** The scope (box, scenario) it belongs to, when its run had several (raw), else null. */
   where: string | null;
@@ -152,12 +158,9 @@ export interface IncidentView {
   tool: string;
 }
 
-const KIND: Record<Remediation['kind'], string | null> = {
-  command: null,
-  'code-change': 'code change',
-  'config-change': 'configuration change',
-  investigate: 'investigation',
-};
+function kindLabel(kind: Remediation['kind'], lang: Lang): string | null {
+  return kind === 'command' ? null : t(lang, `kind.${kind}`);
+}
 
 const MAX_LISTED = 10;
 
@@ -165,12 +168,12 @@ function blankToNull(text: string | undefined): string | null {
   return text === undefined || text.trim() === '' ? null : text;
 }
 
-function remediationView(r: Remediation, number: number): RemediationView {
+function remediationView(r: Remediation, number: number, lang: Lang): RemediationView {
   const commands = r.commands.filter((c) => c.trim() !== '');
   return {
     number,
     title: r.title,
-    kind: KIND[r.kind],
+    kind: kindLabel(r.kind, lang),
     detail: blankToNull(r.detail),
     commands: commands.length > 0 ? commands.join('\n') : null,
     notes: r.notes ?? [],
@@ -201,6 +204,7 @@ class Refs {
   constructor(
     incidents: Incident[],
     private readonly files: Map<string, string>,
+    private readonly lang: Lang,
   ) {
     for (const incident of incidents) this.byId.set(incident.id, incident);
   }
@@ -222,6 +226,7 @@ class Refs {
       rule: incident?.rule ?? target.rule,
       href,
       severity: severity ?? 'unknown',
+      severityText: severity === undefined ? t(this.lang, 'time.unknownShort') : severityName(this.lang, severity),
       mark: severity === undefined ? '⚪' : severityMark(severity),
       services: incident?.services.join(', ') ?? '',
       linkMd: href === null ? inline(title, 120) : `[${inline(title, 120)}](${href})`,
@@ -279,25 +284,25 @@ function firstToFix(incidents: Incident[]): Incident | undefined {
   return incidents.find((i) => i.status === 'open') ?? incidents[0];
 }
 
-function headline(incidents: Incident[]): string {
-  if (incidents.length === 0) return 'No incidents found';
+function headline(incidents: Incident[], lang: Lang): string {
+  if (incidents.length === 0) return t(lang, 'summary.none');
   const parts = [...SEVERITIES].reverse().flatMap((severity) => {
     const n = incidents.filter((i) => i.severity === severity).length;
-    return n > 0 ? [`${formatCount(n)} ${severity}`] : [];
+    return n > 0 ? [t(lang, 'count.severity', { n, severity: severityName(lang, severity) })] : [];
   });
-  return `${plural(incidents.length, 'incident')}: ${parts.join(', ')}`;
+  return t(lang, 'summary.headline', { incidents: t(lang, 'count.incidents', { n: incidents.length }), parts: parts.join(t(lang, 'list.sep')) });
 }
 
 /** `16:43:12` when it is the same day as `sameDayAs`, else `2026-02-08 16:43:12`. */
-function shortTime(iso: string, sameDayAs?: string): string {
+function shortTime(iso: string, lang: Lang, sameDayAs?: string): string {
   const ms = parseTime(iso);
   const first = parseTime(sameDayAs);
-  if (ms === undefined) return 'unknown';
+  if (ms === undefined) return t(lang, 'time.unknownShort');
   if (first !== undefined && formatDate(ms) === formatDate(first)) return formatClock(ms);
   return `${formatDate(ms)} ${formatClock(ms)}`;
 }
 
-function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool: ToolInfo): SummaryView {
+function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool: ToolInfo, lang: Lang): SummaryView {
   const { stats } = result;
   const incidents = [...result.incidents].sort(compareIncidents);
   const range = timeRange(result);
@@ -311,7 +316,7 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   const multiScope = scopes.length > 1;
   const labels = scopeLabels(scopes);
   const where = (i: Incident | undefined): string => (multiScope && i ? (labels.get(i.scope ?? '') ?? '') : '');
-  const rollup = rollUp(incidents, (i) => refs.ref(i, 'incidents/'), shortTime, labels);
+  const rollup = rollUp(incidents, (i) => refs.ref(i, 'incidents/'), (iso, sameDayAs) => shortTime(iso, lang, sameDayAs), labels);
 
   let firstSteps: SummaryView['firstSteps'] = null;
   const start = firstToFix(incidents);
@@ -325,28 +330,26 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
       incident: refs.ref(chosen, 'incidents/'),
       where: where(chosen),
       fixes: chosen.id !== start.id && chosen.id === root.id ? refs.ref(start, 'incidents/') : null,
-      remediation: first === undefined ? null : remediationView(first, 1),
+      remediation: first === undefined ? null : remediationView(first, 1, lang),
       more: Math.max(0, chosen.remediations.length - 1),
     };
   }
 
-  const matchesNote =
-    stats.matches > 0
-      ? `${plural(stats.matches, 'line')} matched a rule, but none reached an incident threshold`
-      : 'no line matched a rule';
+  const matchesNote = stats.matches > 0 ? t(lang, 'summary.matchesBelow', { n: stats.matches }) : t(lang, 'summary.noMatch');
   return {
-    generatedAt: formatTime(generatedAt.toISOString()),
+    lang,
+    generatedAt: formatTime(generatedAt.toISOString(), lang),
     tool: toolText(tool),
     store: stats.store ?? null,
     run: {
-      files: stats.empty > 0 ? `${plural(stats.files, 'file')} (${formatCount(stats.empty)} empty)` : plural(stats.files, 'file'),
-      lines: plural(stats.lines, 'line'),
+      files: stats.empty > 0 ? `${t(lang, 'count.files', { n: stats.files })}${t(lang, 'count.empty', { n: stats.empty })}` : t(lang, 'count.files', { n: stats.files }),
+      lines: t(lang, 'count.lines', { n: stats.lines }),
       bytes: formatBytes(stats.bytes),
-      events: plural(stats.events, 'event'),
-      matches: plural(stats.matches, 'rule match', 'rule matches'),
-      elapsed: formatElapsed(stats.durationMs),
-      range: from === undefined && to === undefined ? null : formatRange(range.from, range.to),
-      span: from !== undefined && to !== undefined && to > from ? formatDuration(to - from) : null,
+      events: t(lang, 'count.events', { n: stats.events }),
+      matches: t(lang, 'count.ruleMatches', { n: stats.matches }),
+      elapsed: formatElapsed(stats.durationMs, lang),
+      range: from === undefined && to === undefined ? null : formatRange(range.from, range.to, lang),
+      span: from !== undefined && to !== undefined && to > from ? formatDuration(to - from, lang) : null,
     },
     inputs: result.files.slice(0, MAX_LISTED),
     inputsMore: Math.max(0, result.files.length - MAX_LISTED),
@@ -355,29 +358,26 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
     skipped,
     skippedCount: stats.skipped.length,
     skippedMore: Math.max(0, stats.skipped.length - skipped.length),
-    truncatedLines:
-      stats.truncatedLines > 0
-        ? `${plural(stats.truncatedLines, 'line was', 'lines were')} longer than the line limit and cut`
-        : null,
+    truncatedLines: stats.truncatedLines > 0 ? t(lang, 'summary.truncated', { n: stats.truncatedLines }) : null,
     hasWarnings: approximateTimes || stats.skipped.length > 0 || stats.truncatedLines > 0,
     hasIncidents: incidents.length > 0,
-    headline: headline(incidents),
+    headline: headline(incidents, lang),
     checked:
       stats.store !== undefined
-        ? 'No stored incident matches the filters given.'
-        : `Read ${plural(stats.lines, 'line')} from ${plural(stats.files, 'file')}; ${matchesNote}.`,
+        ? t(lang, 'summary.noStored')
+        : t(lang, 'summary.checked', { lines: t(lang, 'count.lines', { n: stats.lines }), files: t(lang, 'count.files', { n: stats.files }), matches: matchesNote }),
     incidents: rollup.rows,
     rolledUp: rollup.recurring.length > 0,
     recurring: rollup.recurring,
     scopes: multiScope ? scopes.map((s) => labels.get(s) ?? s) : [],
-    scopesRead: (stats.scopes?.length ?? 0) > 1 || multiScope ? plural(Math.max(stats.scopes?.length ?? 0, scopes.length), 'scope') : '',
+    scopesRead: (stats.scopes?.length ?? 0) > 1 || multiScope ? t(lang, 'count.scopes', { n: Math.max(stats.scopes?.length ?? 0, scopes.length) }) : '',
     top:
       top === undefined
         ? null
-        : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen), where: where(top) },
-    timeline: multiScope ? buildTimeline([]) : buildTimeline(incidents),
+        : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen, lang), where: where(top) },
+    timeline: multiScope ? buildTimeline([], undefined, lang) : buildTimeline(incidents, undefined, lang),
     scopeTimelines: multiScope
-      ? scopes.map((scope) => ({ scope: labels.get(scope) ?? scope, timeline: buildTimeline(incidents.filter((i) => (i.scope ?? '') === scope)) }))
+      ? scopes.map((scope) => ({ scope: labels.get(scope) ?? scope, timeline: buildTimeline(incidents.filter((i) => (i.scope ?? '') === scope), undefined, lang) }))
       : [],
     causes: refs.causePairs(incidents, 'incidents/').map((c) => ({ ...c, where: multiScope ? (labels.get(c.where) ?? c.where) : '' })),
     hasMultiple: incidents.length > 1,
@@ -385,25 +385,25 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   };
 }
 
-function relativeStart(cause: Incident | undefined, incident: Incident): string {
+function relativeStart(cause: Incident | undefined, incident: Incident, lang: Lang): string {
   const a = parseTime(cause?.firstSeen);
   const b = parseTime(incident.firstSeen);
   if (a === undefined || b === undefined) return '';
   // a process snapshot without a date is dated at the end of the logs: its "start" says nothing
-  if (cause?.timeApprox) return 'was seen at an estimated time (a process snapshot or a log without timestamps)';
-  if (Math.abs(b - a) < 1000) return 'started at the same time';
-  return b > a ? `started ${formatDuration(b - a)} earlier` : `started ${formatDuration(a - b)} later`;
+  if (cause?.timeApprox) return t(lang, 'incident.estimatedCause');
+  if (Math.abs(b - a) < 1000) return t(lang, 'incident.sameTime');
+  return b > a ? t(lang, 'incident.earlier', { duration: formatDuration(b - a, lang) }) : t(lang, 'incident.later', { duration: formatDuration(a - b, lang) });
 }
 
-function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: ToolInfo): IncidentView {
+function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: ToolInfo, lang: Lang): IncidentView {
   const first = parseTime(incident.firstSeen);
   const last = parseTime(incident.lastSeen);
   const total = Math.max(incident.count, incident.evidence.length);
   const shown = incident.evidence.length;
   let evidenceNote: string;
-  if (shown === 0) evidenceNote = 'No evidence lines were kept for this incident.';
-  else if (total > shown) evidenceNote = `Showing ${formatCount(shown)} of ${plural(total, 'matched event')}; the other ${formatCount(total - shown)} are in the files listed above.`;
-  else evidenceNote = shown === 1 ? 'The one matched event:' : `All ${plural(shown, 'matched event')}:`;
+  if (shown === 0) evidenceNote = t(lang, 'incident.noEvidence');
+  else if (total > shown) evidenceNote = t(lang, 'incident.showing', { n: total, shown });
+  else evidenceNote = shown === 1 ? t(lang, 'incident.theOne') : t(lang, 'incident.all', { n: shown });
 
   const since = last === undefined ? undefined : new Date(Math.floor(last / 1000) * 1000 + 1000).toISOString().replace('.000Z', 'Z');
   const recheck =
@@ -424,19 +424,20 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
           .join(' ');
 
   return {
+    lang,
     ref: refs.ref(incident, ''),
     where: blankToNull(incident.scope),
-    severityLabel: incident.severity.toUpperCase(),
-    status: incident.status,
+    severityLabel: lang === 'en' ? incident.severity.toUpperCase() : severityName(lang, incident.severity),
+    status: t(lang, `status.${incident.status}`),
     services: incident.services.join(', '),
     files: incident.files.slice(0, MAX_LISTED / 2),
     filesMore: Math.max(0, incident.files.length - MAX_LISTED / 2),
-    firstSeen: formatTime(incident.firstSeen),
-    lastSeen: formatTime(incident.lastSeen),
-    duration: first !== undefined && last !== undefined && last - first >= 1000 ? formatDuration(last - first) : null,
+    firstSeen: formatTime(incident.firstSeen, lang),
+    lastSeen: formatTime(incident.lastSeen, lang),
+    duration: first !== undefined && last !== undefined && last - first >= 1000 ? formatDuration(last - first, lang) : null,
     count: formatCount(incident.count),
     countValue: incident.count,
-    events: plural(incident.count, 'matched event'),
+    events: t(lang, 'count.matchedEvents', { n: incident.count }),
     approx: incident.timeApprox,
     summary: blankToNull(incident.summary),
     captureValues: Object.entries(incident.captureValues)
@@ -450,20 +451,20 @@ function incidentView(incident: Incident, refs: Refs, generatedAt: Date, tool: T
       })),
     evidence: incident.evidence.map((e) => ({
       location: `${e.file}:${e.line}`,
-      time: e.time === undefined ? null : formatTime(e.time),
+      time: e.time === undefined ? null : formatTime(e.time, lang),
       text: e.text,
     })),
     evidenceNote,
     rootCause: blankToNull(incident.rootCause),
     causedBy: incident.links
       .filter((l) => l.relation === 'caused-by')
-      .map((l) => ({ ref: refs.ref(l, ''), when: relativeStart(refs.get(l.id), incident) })),
+      .map((l) => ({ ref: refs.ref(l, ''), when: relativeStart(refs.get(l.id), incident, lang) })),
     causes: incident.links.filter((l) => l.relation === 'causes').map((l) => refs.ref(l, '')),
-    remediations: incident.remediations.map((r, i) => remediationView(r, i + 1)),
+    remediations: incident.remediations.map((r, i) => remediationView(r, i + 1, lang)),
     verify: listItems(incident.verify),
     recheck,
     prevent: listItems(incident.prevent),
-    generatedAt: formatTime(generatedAt.toISOString()),
+    generatedAt: formatTime(generatedAt.toISOString(), lang),
     tool: toolText(tool),
   };
 }
@@ -474,15 +475,15 @@ export interface ReportViews {
 }
 
 /** Views for the summary and every incident page, in the order of `result.incidents`. */
-export function buildViews(result: AnalysisResult, generatedAt: Date, tool: ToolInfo): ReportViews {
+export function buildViews(result: AnalysisResult, generatedAt: Date, tool: ToolInfo, lang: Lang = 'en'): ReportViews {
   const files = assignFileNames(result.incidents);
-  const refs = new Refs(result.incidents, files);
+  const refs = new Refs(result.incidents, files, lang);
   return {
-    summary: summaryView(result, refs, generatedAt, tool),
+    summary: summaryView(result, refs, generatedAt, tool, lang),
     incidents: result.incidents.map((incident) => ({
       id: incident.id,
       fileName: files.get(incident.id) ?? `${safeFileName(incident.id)}.md`,
-      view: incidentView(incident, refs, generatedAt, tool),
+      view: incidentView(incident, refs, generatedAt, tool, lang),
     })),
   };
 }
