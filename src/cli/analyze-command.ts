@@ -1,7 +1,7 @@
 // `incident-analyser analyze <paths...>`: the batch driver plus its sinks.
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { severityRank, type AnalysisResult, type Severity } from '../model.js';
+import { severityRank, type AnalysisResult, type Lang, type Severity } from '../model.js';
 import { loadRules } from '../rules/load-rules.js';
 import { analyze } from '../pipeline/analyze.js';
 import { toJsonDocument } from '../sinks/json.js';
@@ -12,6 +12,9 @@ import { inertJson, visible } from '../text/terminal.js';
 import { collect, makeOutput, parseSeverity, parseTimeArg, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
+import { t } from '../sinks/messages.js';
+import { langOption, resolveLang } from './lang.js';
+import { localize } from './localize.js';
 
 interface AnalyzeFlags extends SinkFlags {
   out?: string;
@@ -24,6 +27,7 @@ interface AnalyzeFlags extends SinkFlags {
   failOn?: Severity;
   quiet?: boolean;
   followSymlinks?: boolean;
+  lang?: Lang;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -40,12 +44,14 @@ export function registerAnalyze(program: Command): void {
     .option('--since-estimated', 'let --since/--until judge logs without timestamps by their estimated times (left out by default)')
     .option('--fail-on <severity>', 'exit 1 when an incident at or above this severity is found (info|warning|error|critical)', parseSeverity)
     .option('--follow-symlinks', 'follow symbolic links that lead out of the folders named (default: skip them, with a warning)')
-    .option('-q, --quiet', 'no warnings; no report on stdout unless --format is given');
+    .option('-q, --quiet', 'no warnings; no report on stdout unless --format is given')
+    .addOption(langOption());
   addSinkOptions(cmd)
     .action(async (paths: string[], flags: AnalyzeFlags, command: Command) => {
       const out = makeOutput(flags.quiet === true);
       checkOutDir(flags.out);
       if (process.stdin.isTTY && paths.some(isStdinPath)) out.warn('reading standard input from the terminal; end it with Ctrl-D');
+      const lang = resolveLang(flags.lang);
       const startedAt = new Date();
       const rules = loadRules({ extra: flags.rules });
       const { progressBar } = await import('./progress.js');
@@ -70,12 +76,16 @@ export function registerAnalyze(program: Command): void {
           store.close();
         }
       }
+      // JSON and the store keep the English texts; reports and console lines are in `lang`
+      const shown = localize(result, rules, lang, (m) => out.warn(m));
       // A report folder that cannot be written still gets stdout and the store: report it last.
       let reportError: UserError | undefined;
       if (flags.out) {
         try {
-          const written = await writeReportSet(result, flags.out);
-          if (!flags.quiet) process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${path.join(flags.out, 'summary.md')} and ${path.join(flags.out, 'incidents')}/\n`);
+          const written = await writeReportSet(shown, flags.out, lang);
+          if (!flags.quiet) {
+            process.stderr.write(`incident-analyser: ${t(lang, 'console.wrote', { n: String(written.length), summary: path.join(flags.out, 'summary.md'), dir: `${path.join(flags.out, 'incidents')}/` })}\n`);
+          }
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           reportError = err;
@@ -83,7 +93,15 @@ export function registerAnalyze(program: Command): void {
       }
       // --quiet silences warnings and the default report, never a format the user asked for
       const explicitFormat = command.getOptionValueSource('format') === 'cli';
-      await writeStdout(result, flags.format, flags.quiet === true && !explicitFormat);
+      const silent = flags.quiet === true && !explicitFormat;
+      // On a terminal, with nothing written and no format asked for: a readable summary, not
+      // Markdown whose links point at files that were not written. Pipes keep Markdown.
+      if (!silent && !explicitFormat && !flags.out && process.stdout.isTTY === true) {
+        const { renderTerminalSummary } = await import('../sinks/terminal-summary.js');
+        process.stdout.write(renderTerminalSummary(shown, { color: !process.env.NO_COLOR, lang, tool: { name: 'incident-analyser', version: VERSION } }));
+      } else {
+        await writeStdout(flags.format === 'json' ? result : shown, flags.format, silent, lang);
+      }
       if (reportError) throw reportError;
       if (flags.failOn) {
         const bar = severityRank(flags.failOn);
@@ -98,15 +116,15 @@ export function registerAnalyze(program: Command): void {
     });
 }
 
-async function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean): Promise<void> {
+async function writeStdout(result: AnalysisResult, format: 'md' | 'json' | 'text', silent: boolean, lang: Lang): Promise<void> {
   if (silent) return;
   if (format === 'json') {
     process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(result), null, 2))}\n`);
   } else if (format === 'text') {
-    process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+    process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR, lang }));
   } else {
     const { renderReports } = await import('../sinks/markdown-report.js');
-    const summary = renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary;
+    const summary = renderReports(result, { tool: { name: 'incident-analyser', version: VERSION }, lang }).summary;
     process.stdout.write(process.stdout.isTTY ? visible(summary) : summary);
   }
 }

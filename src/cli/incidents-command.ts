@@ -1,6 +1,6 @@
 // `incidents list --db <file>` and `report --db <file> --out <dir>`: read the store.
 import { Option, type Command } from 'commander';
-import type { Incident, Severity } from '../model.js';
+import type { AnalysisResult, Incident, Lang, Severity } from '../model.js';
 import { resultFromIncidents } from '../pipeline/stored-result.js';
 import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
@@ -9,6 +9,8 @@ import { loadRules } from '../rules/load-rules.js';
 import { makeOutput, parseSeverity, parseTimeArg, unknownRule, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
+import { langOption, resolveLang } from './lang.js';
+import { t } from '../sinks/messages.js';
 
 interface ListFlags {
   db: string;
@@ -19,6 +21,14 @@ interface ListFlags {
   since?: number;
   until?: number;
   out?: string;
+  lang?: Lang;
+}
+
+/** Stored incidents keep English texts; another language is rendered from the built-in rules. */
+async function inLanguage(result: AnalysisResult, lang: Lang): Promise<AnalysisResult> {
+  if (lang === 'en') return result;
+  const [{ loadRules }, { localize }] = await Promise.all([import('../rules/load-rules.js'), import('./localize.js')]);
+  return localize(result, loadRules(), lang, (m) => makeOutput(false).warn(m));
 }
 
 async function readIncidents(flags: ListFlags): Promise<Incident[]> {
@@ -49,7 +59,8 @@ function filterOptions(cmd: Command): Command {
     .option('--min-severity <severity>', 'only at or above this severity', parseSeverity)
     .addOption(new Option('--status <status>', 'only open or resolved incidents').choices(['open', 'resolved']))
     .option('--since <time>', 'only incidents seen after this ISO time or duration ago', parseTimeArg)
-    .option('--until <time>', 'only incidents seen before this ISO time or duration ago', parseTimeArg);
+    .option('--until <time>', 'only incidents seen before this ISO time or duration ago', parseTimeArg)
+    .addOption(langOption());
 }
 
 export function registerIncidents(program: Command): void {
@@ -57,14 +68,15 @@ export function registerIncidents(program: Command): void {
   filterOptions(incidents.command('list').description('list stored incidents'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'md', 'text']).default('text'))
     .action(async (flags: ListFlags) => {
-      const result = resultFromIncidents(await readIncidents(flags), flags.db);
-      if (flags.format === 'json') process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(result), null, 2))}\n`);
+      const stored = resultFromIncidents(await readIncidents(flags), flags.db);
+      const lang = resolveLang(flags.lang);
+      if (flags.format === 'json') process.stdout.write(`${inertJson(JSON.stringify(toJsonDocument(stored), null, 2))}\n`);
       else if (flags.format === 'md') {
         const { renderReports } = await import('../sinks/markdown-report.js');
-        const summary = renderReports(result, { tool: { name: 'incident-analyser', version: VERSION } }).summary;
+        const summary = renderReports(await inLanguage(stored, lang), { tool: { name: 'incident-analyser', version: VERSION }, lang }).summary;
         process.stdout.write(process.stdout.isTTY ? visible(summary) : summary);
       }
-      else process.stdout.write(renderText(result, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+      else process.stdout.write(renderText(await inLanguage(stored, lang), { color: process.stdout.isTTY === true && !process.env.NO_COLOR, lang }));
     });
 
   const report = filterOptions(program.command('report').description('write Markdown reports for stored incidents'))
@@ -72,13 +84,15 @@ export function registerIncidents(program: Command): void {
   addSinkOptions(report)
     .action(async (flags: ListFlags & SinkFlags) => {
       checkOutDir(flags.out);
-      const result = resultFromIncidents(await readIncidents(flags), flags.db);
-      const written = await writeReportSet(result, flags.out ?? '.');
-      process.stderr.write(`incident-analyser: wrote ${written.length} report file(s) to ${flags.out}\n`);
+      const stored = resultFromIncidents(await readIncidents(flags), flags.db);
+      const lang = resolveLang(flags.lang);
+      const written = await writeReportSet(await inLanguage(stored, lang), flags.out ?? '.', lang);
+      process.stderr.write(`incident-analyser: ${t(lang, 'console.wroteTo', { n: String(written.length), dir: flags.out ?? '.' })}\n`);
       const sinks = await openSinks(flags, 'batch', (m) => makeOutput(false).warn(m));
       if (sinks) {
         const { recordsForIncidents } = await import('../sinks/change-record.js');
-        sinks.push(recordsForIncidents(result.incidents, recordContext(flags)));
+        // alerts and webhooks carry the English texts, like the JSON output
+        sinks.push(recordsForIncidents(stored.incidents, recordContext(flags)));
         if (!reportOutcomes(await sinks.drain())) process.exitCode = 2;
       }
     });

@@ -24,8 +24,10 @@ export function langFromEnv(env: NodeJS.ProcessEnv = process.env): Lang {
 }
 
 /**
- * `--lang` given on the command line wins; then the configuration file's `lang:` (pass it here
- * once a command reads the configuration file); then the locale.
+ * `--lang` given on the command line wins; then the configuration file's `lang:`; then the
+ * locale. The configuration file sets an option of the running command when the command line
+ * did not (its loader fills the option whose attribute is `lang`), so `flag` already carries a
+ * configured value; `configured` is for callers that read the file themselves.
  */
 export function resolveLang(flag: Lang | undefined, configured?: Lang | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
   return flag ?? configured ?? langFromEnv(env);

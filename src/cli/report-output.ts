@@ -1,7 +1,7 @@
 // `--out <dir>`: checked before a run starts (a run that ends unable to write is wasted), written
 // as one set with the permissions of the most private log quoted.
 import fs from 'node:fs';
-import type { AnalysisResult } from '../model.js';
+import type { AnalysisResult, Lang } from '../model.js';
 import { quotingMode } from '../sources/file-privacy.js';
 import { UsageError, VERSION } from './common.js';
 
@@ -15,7 +15,7 @@ export function checkOutDir(out: string | undefined): void {
   }
 }
 
-export async function writeReportSet(result: AnalysisResult, out: string): Promise<string[]> {
+export async function writeReportSet(result: AnalysisResult, out: string, lang: Lang = 'en'): Promise<string[]> {
   const { writeReports } = await import('../sinks/markdown-report.js');
-  return writeReports(result, out, { tool: { name: 'incident-analyser', version: VERSION }, fileMode: quotingMode() });
+  return writeReports(result, out, { tool: { name: 'incident-analyser', version: VERSION }, fileMode: quotingMode(), lang });
 }

@@ -13,6 +13,9 @@ import { analyze } from '../pipeline/analyze.js';
 import { incidentLine } from '../sinks/console-text.js';
 import { visibleLine } from '../text/terminal.js';
 import { collect, makeOutput, unknownRule, UsageError } from './common.js';
+import { langOption, resolveLang } from './lang.js';
+import type { Lang } from '../model.js';
+import { ruleTexts } from '../sinks/incident-text.js';
 
 const SHOW_LINES = 20;
 
@@ -34,8 +37,10 @@ export function registerRules(program: Command): void {
     .description('list the rules in force: id, severity, title, source file')
     .option('--rules <dir>', 'extra rule folder or file (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((flags: { rules: string[]; format: 'text' | 'json' }) => {
+    .addOption(langOption())
+    .action((flags: { rules: string[]; format: 'text' | 'json'; lang?: Lang }) => {
       const loaded = loadRules({ extra: flags.rules });
+      const lang = resolveLang(flags.lang);
       if (flags.format === 'json') {
         const list = loaded.map((r) => ({ id: r.spec.id, severity: r.spec.severity, title: r.spec.title, file: relative(r.file), builtin: r.builtin, overrides: r.overrides ? relative(r.overrides) : undefined }));
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -44,7 +49,7 @@ export function registerRules(program: Command): void {
       const idWidth = Math.max(...loaded.map((r) => r.spec.id.length), 2);
       for (const r of loaded) {
         const note = r.overrides ? ` (replaces ${relative(r.overrides)})` : '';
-        process.stdout.write(`${r.spec.id.padEnd(idWidth)}  ${r.spec.severity.padEnd(8)}  ${r.spec.title}  [${relative(r.file)}]${note}\n`);
+        process.stdout.write(`${r.spec.id.padEnd(idWidth)}  ${r.spec.severity.padEnd(8)}  ${ruleTexts(r, lang).title}  [${relative(r.file)}]${note}\n`);
       }
     });
 
@@ -126,6 +131,12 @@ export function registerRules(program: Command): void {
         });
         for (const c of r.spec.caused_by) if (!ids.has(c)) report(r, `caused_by names unknown rule "${c}"`);
         if (!r.builtin) lintBacktracking(r, report);
+        // shipped rules are written in both languages; a user rule may be English only
+        if (r.builtin && r.texts.zh === undefined) report(r, 'no zh: block: a built-in rule carries its texts in Chinese too (docs/rules.md#chinese-texts)');
+      }
+      const englishOnly = loaded.filter((r) => !r.builtin && r.texts.zh === undefined).map((r) => r.spec.id);
+      if (englishOnly.length > 0) {
+        process.stdout.write(`note: ${englishOnly.join(', ')}: no zh: block; reports in Chinese (--lang zh) describe ${englishOnly.length === 1 ? 'its' : 'their'} incidents in English\n`);
       }
       process.stdout.write(`${loaded.length} rule(s) checked, ${problems} problem(s)\n`);
       if (problems > 0) process.exitCode = 1;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
-import type { Incident } from '../model.js';
+import type { Incident, Lang } from '../model.js';
 import type { IncidentChange } from '../correlate/live-correlator.js';
 import { loadRules } from '../rules/load-rules.js';
 
@@ -20,6 +20,12 @@ import type { Store } from '../store/store.js';
 import { collect, makeOutput, UsageError, type Output } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
+import { langOption, resolveLang } from './lang.js';
+import { localize } from './localize.js';
+import type { CompiledRule } from '../rules/types.js';
+import { renderIncidentTexts } from '../sinks/incident-text.js';
+import { t, type MessageId } from '../sinks/messages.js';
+import { severityLabel } from '../sinks/console-text.js';
 import { InvalidArgumentError } from 'commander';
 
 function parsePositive(value: string): number {
@@ -43,6 +49,7 @@ interface WatchFlags extends SinkFlags {
   ecosystem?: string;
   followSymlinks?: boolean;
   psInterval?: number;
+  lang?: Lang;
 }
 
 export function defaultStatePath(): string {
@@ -50,13 +57,18 @@ export function defaultStatePath(): string {
   return path.join(base, 'incident-analyser', 'watch.db');
 }
 
-const CHANGE_LABEL: Record<IncidentChange, string> = { opened: 'OPENED', updated: 'UPDATED', escalated: 'ESCALATED', resolved: 'RESOLVED' };
+const CHANGE_LABEL: Record<IncidentChange, MessageId> = {
+  opened: 'console.change.opened',
+  updated: 'console.change.updated',
+  escalated: 'console.change.escalated',
+  resolved: 'console.change.resolved',
+};
 
 const plain = visibleLine;
 
-export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean): string {
-  const label = CHANGE_LABEL[change].padEnd(9);
-  const sev = incident.severity.toUpperCase().padEnd(8);
+export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean, lang: Lang = 'en'): string {
+  const label = t(lang, CHANGE_LABEL[change]).padEnd(lang === 'en' ? 9 : 4);
+  const sev = severityLabel(incident.severity, lang);
   const paint = (s: string): string => {
     if (!color) return s;
     if (change === 'resolved') return pc.green(s);
@@ -71,13 +83,15 @@ export function incidentChangeLine(incident: Incident, change: IncidentChange, c
  * (a full disk) is said once, not every second, and watching goes on; the next change retries,
  * and a recovery is said too.
  */
-function reportWriter(dir: string, store: Store, out: Output): (changed: Incident[]) => Promise<void> {
+function reportWriter(dir: string, store: Store, out: Output, language: { rules: CompiledRule[]; lang: Lang }): (changed: Incident[]) => Promise<void> {
   let failing: string | undefined;
   let pending = false;
   return async (changed) => {
     if (changed.length === 0 && !pending) return;
     try {
-      await writeReportSet(resultFromIncidents(store.listIncidents()), dir);
+      // stored incidents keep English texts; the reports are written in the chosen language
+      const stored = resultFromIncidents(store.listIncidents());
+      await writeReportSet(localize(stored, language.rules, language.lang, () => {}), dir, language.lang);
       if (failing !== undefined) out.warn(`reports in ${dir} are up to date again`);
       failing = undefined;
       pending = false;
@@ -106,6 +120,7 @@ export function registerWatch(program: Command): void {
     .option('--ps-interval <seconds>', 'read the process table this often and report duplicate dev servers and watchers', parsePositive)
     .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
     .option('-q, --quiet', 'no warnings on stderr')
+    .addOption(langOption())
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
     .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
     .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp());
@@ -113,6 +128,7 @@ export function registerWatch(program: Command): void {
     .action(async (given: string[], flags: WatchFlags) => {
       let paths = given;
       const out = makeOutput(flags.quiet === true);
+      const lang = resolveLang(flags.lang);
       // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
       const [{ Watcher }, { openStore }, { lockStoreForWatch }, { discoverPm2 }, { toChangeRecord }] = await Promise.all([
         import('../pipeline/watch.js'),
@@ -173,14 +189,15 @@ export function registerWatch(program: Command): void {
           if (flags.format === 'json') {
             process.stdout.write(`${inertJson(JSON.stringify(record))}\n`);
           } else {
-            process.stdout.write(`${incidentChangeLine(incident, change, color)}\n`);
+            const shown = lang === 'en' ? incident : (renderIncidentTexts([incident], rules, lang)[0] ?? incident);
+            process.stdout.write(`${incidentChangeLine(shown, change, color, lang)}\n`);
           }
         },
-        onCheckpoint: flags.out !== undefined ? reportWriter(flags.out, store, out) : undefined,
+        onCheckpoint: flags.out !== undefined ? reportWriter(flags.out, store, out, { rules, lang }) : undefined,
       });
       if (!flags.quiet) {
         const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
-        process.stderr.write(`incident-analyser: watching ${what || 'the process table'} (state in ${dbPath}); Ctrl-C to stop\n`);
+        process.stderr.write(`incident-analyser: ${t(lang, 'console.watching', { what: what || t(lang, 'console.processTable'), db: dbPath })}\n`);
       }
       try {
         await watcher.run();
