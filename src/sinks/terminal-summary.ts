@@ -29,6 +29,13 @@ function plain(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
 }
 
+/** The first sentence of a text, on one line, at most `max` characters (the terminal wraps it). */
+function firstSentence(s: string, max: number): string {
+  const line = oneLine(s, 10_000);
+  const end = /[.。](?=\s|$)/.exec(line);
+  return oneLine(end === null ? line : line.slice(0, end.index + 1), max);
+}
+
 function oneLine(s: string, max: number): string {
   const flat = plain(s).replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
   // Markdown emphasis and code marks read as noise on a terminal
@@ -41,13 +48,12 @@ export interface TerminalOptions {
   color: boolean;
   lang: Lang;
   tool: ToolInfo;
-  /** Terminal width; lines of prose are cut to it. */
-  columns?: number;
 }
 
 export function renderTerminalSummary(result: AnalysisResult, options: TerminalOptions): string {
   const { lang, color } = options;
-  const width = Math.max(60, Math.min(options.columns ?? 100, 160));
+  // titles and commands are never cut; a summary is its first sentence, which the terminal wraps
+  const width = 240;
   const bold = (s: string): string => (color ? pc.bold(s) : s);
   const dim = (s: string): string => (color ? pc.dim(s) : s);
   const views = buildViews(result, new Date(), options.tool, lang);
@@ -78,9 +84,9 @@ export function renderTerminalSummary(result: AnalysisResult, options: TerminalO
   const first = summary.firstSteps;
   if (first !== null && first.remediation !== null) {
     out.push('');
-    out.push(bold(t(lang, 'tty.start', { title: `${first.incident.mark} ${oneLine(first.incident.title, width - 20)}` })));
+    out.push(bold(t(lang, 'tty.start', { title: `${first.incident.mark} ${oneLine(first.incident.title, width)}` })));
     const r = first.remediation;
-    out.push(`  ${oneLine(r.title, width - 4)}`);
+    out.push(`  ${oneLine(r.title, width)}`);
     const commands = (r.commands ?? '').split('\n').filter((c) => c.trim() !== '');
     for (const c of commands.slice(0, MAX_COMMANDS)) out.push(`    ${color ? pc.cyan(plain(c)) : plain(c)}`);
     if (commands.length > MAX_COMMANDS) out.push(dim(`    ${t(lang, 'list.more', { n: commands.length - MAX_COMMANDS })}`));
@@ -94,15 +100,15 @@ export function renderTerminalSummary(result: AnalysisResult, options: TerminalO
 
 function incidentBlock(i: Incident, mark: string, o: { lang: Lang; color: boolean; width: number }): string {
   const sev = severityLabel(i.severity, o.lang).trim();
-  const head = `${mark} ${o.color ? PAINT[i.severity](sev) : sev}  ${oneLine(i.title, o.width - 16)}`;
+  const head = `${mark} ${o.color ? PAINT[i.severity](sev) : sev}  ${oneLine(i.title, o.width)}`;
   const when =
     i.firstSeen === i.lastSeen ? t(o.lang, 'tty.first', { time: formatTime(i.firstSeen, o.lang) }) : formatRange(i.firstSeen, i.lastSeen, o.lang);
   const facts = [plain(i.services.join(', ')), t(o.lang, 'tty.events', { n: i.count }), `${when}${i.timeApprox ? t(o.lang, 'console.approx') : ''}`, i.rule]
     .filter((f) => f !== '')
     .join(' · ');
   const lines = [head, `   ${o.color ? pc.dim(facts) : facts}`];
-  if (i.summary.trim() !== '') lines.push(`   ${oneLine(i.summary, o.width - 3)}`);
+  if (i.summary.trim() !== '') lines.push(`   ${firstSentence(i.summary, o.width)}`);
   const cause = i.links.find((l) => l.relation === 'caused-by');
-  if (cause !== undefined) lines.push(`   ${t(o.lang, 'tty.causedBy', { title: oneLine(cause.title, o.width - 20) })}`);
+  if (cause !== undefined) lines.push(`   ${t(o.lang, 'tty.causedBy', { title: oneLine(cause.title, o.width) })}`);
   return lines.join('\n');
 }
