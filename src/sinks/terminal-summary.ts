@@ -4,13 +4,14 @@
 // at files that were not written. Pipes still get Markdown (the documented default).
 //
 // It reads the same view as the Markdown summary (report-view.ts), so "what to do first" is the
-// same choice in both. Log text is never passed to the terminal raw: control characters go.
+// same choice in both. Log text is never passed to the terminal raw (text/terminal.ts).
 import pc from 'picocolors';
 import type { AnalysisResult, Incident, Lang } from '../model.js';
 import { buildViews, type ToolInfo } from './report-view.js';
 import { severityLabel } from './console-text.js';
 import { t } from './messages.js';
 import { formatRange, formatTime } from './report-format.js';
+import { visibleLine } from '../text/terminal.js';
 
 /** Incidents listed before "… and N more". */
 const MAX_SHOWN = 8;
@@ -24,10 +25,8 @@ const PAINT = {
   info: pc.cyan,
 } as const;
 
-/** Log and rule text for a terminal: no escape sequences, one line. */
-function plain(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
-}
+/** Log and rule text for a terminal: escape sequences and bidi controls shown, never obeyed. */
+const plain = visibleLine;
 
 /** The first sentence of a text, on one line, at most `max` characters (the terminal wraps it). */
 function firstSentence(s: string, max: number): string {
@@ -37,7 +36,7 @@ function firstSentence(s: string, max: number): string {
 }
 
 function oneLine(s: string, max: number): string {
-  const flat = plain(s).replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = plain(s.replace(/\s*\n\s*/g, ' ')).replace(/\s+/g, ' ').trim();
   // Markdown emphasis and code marks read as noise on a terminal
   const bare = flat.replace(/\*\*([^*]+)\*\*/g, '$1');
   const chars = Array.from(bare);
