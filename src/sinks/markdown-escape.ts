@@ -56,6 +56,8 @@ export interface FenceOptions {
    * as its arguments; commands are bounded instead by refusing over-long values (shell-values.ts).
    */
   whole?: boolean;
+  /** The sentence after a cut block (the report's language); English by default. */
+  omittedNote?: (lines: number) => string;
 }
 
 /**
@@ -90,7 +92,7 @@ export function fence(content: string, options: FenceOptions = {}): string {
   const ticks = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
   const lang = (options.lang ?? '').toLowerCase().replace(/[^a-z0-9+-]/g, '');
   let block = `${ticks}${lang}\n${body === '' ? '(empty)' : body}\n${ticks}`;
-  if (omitted > 0) block += `\n\n_… ${omitted} more ${omitted === 1 ? 'line' : 'lines'} not shown._`;
+  if (omitted > 0) block += `\n\n${options.omittedNote ? options.omittedNote(omitted) : `_… ${omitted} more ${omitted === 1 ? 'line' : 'lines'} not shown._`}`;
   const indent = options.indent ?? '';
   return indent === '' ? block : block.replace(/\n/g, `\n${indent}`);
 }

@@ -94,15 +94,6 @@ function createHandlebars(): typeof Handlebars {
     cell: ([v], h) => cell(toText(v), toNumber(h.get('max'), 80)),
     /** {{code value}} / {{code value table=true}}: an inline code span. */
     code: ([v], h) => code(toText(v), { inTable: h.get('table') === true, max: toNumber(h.get('max'), 200) }),
-    /** {{fence text "lang"}}: a fenced block its content cannot close; long content is cut unless whole=true. */
-    fence: ([v, lang], h) =>
-      fence(toText(v), {
-        lang: toText(lang),
-        maxLines: toNumber(h.get('maxLines'), 40),
-        maxChars: toNumber(h.get('maxChars'), 4096),
-        indent: toText(h.get('indent')),
-        whole: h.get('whole') === true,
-      }),
     /** {{prose text indent="   "}}: rule-authored Markdown, defused. */
     prose: ([v], h) => prose(toText(v), { indent: toText(h.get('indent')) }),
     /** {{plural n "event"}} / {{plural n "match" "matches"}}. */
@@ -143,6 +134,20 @@ function createHandlebars(): typeof Handlebars {
     });
     if (items.length <= 1) return items.join('');
     return `${items.slice(0, -1).join(t(lang, 'list.sep'))}${t(lang, 'summary.effectsAnd')}${items[items.length - 1] ?? ''}`;
+  });
+  /** {{fence text "lang"}} with the note after a cut block in the report's language. */
+  hb.registerHelper('fence', (...args: unknown[]) => {
+    const options = args[args.length - 1];
+    const h = new Map(isHelperOptions(options) ? Object.entries(options.hash) : []);
+    const lang = langOf(options);
+    return fence(toText(args[0]), {
+      lang: toText(args.length > 2 ? args[1] : ''),
+      maxLines: toNumber(h.get('maxLines'), 40),
+      maxChars: toNumber(h.get('maxChars'), 4096),
+      indent: toText(h.get('indent')),
+      whole: h.get('whole') === true,
+      omittedNote: (n) => t(lang, 'fence.omitted', { n }),
+    });
   });
   /** {{concat a " " b}}: joined text (for a message parameter made of several safe parts). */
   hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(toText).join(''));

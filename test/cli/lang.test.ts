@@ -97,6 +97,28 @@ describe('--lang zh', () => {
     expect(summary).not.toContain('## What to do first');
   }, 30_000);
 
+  it('writes the seed-004 pool-timeout report in Chinese with the traceback and the pool settings untouched', () => {
+    const seed = path.join(ROOT, 'fixtures/seed-004-db-pool-timeout');
+    const en = path.join(dir, 'en');
+    const zh = path.join(dir, 'zh');
+    run(['analyze', seed, '--lang', 'en', '--out', en, '-q']);
+    run(['analyze', seed, '--lang', 'zh', '--out', zh, '-q']);
+    const enPage = page(en, 'db-pool-timeout-');
+    const zhPage = page(zh, 'db-pool-timeout-');
+    expect(zhPage).toMatch(/^# 🟠 数据库连接池耗尽或连接超时$/m);
+    expect(zhPage).toContain('**错误** · 已恢复 · 3 条匹配记录');
+    expect(zhPage).toContain('backend 没能及时拿到数据库连接');
+    expect(zhPage).toContain('### 3. 有意识地设置连接池大小和超时（改配置）');
+    expect(zhPage).toContain('- SQLAlchemy：`create_engine(url, pool_size=10, max_overflow=20, pool_timeout=30, pool_pre_ping=True, pool_recycle=1800)`');
+    expect(zhPage).toContain('_… 另有 13 行未显示。_');
+    expect(enPage).toContain('_… 13 more lines not shown._');
+    expect(blocks(zhPage, 'text')).toEqual(blocks(enPage, 'text'));
+    expect(blocks(zhPage, 'text').join('\n')).toContain('psycopg.OperationalError: consuming input failed: could not receive data from server: Operation timed out');
+    expect(blocks(zhPage, 'bash')).toEqual(blocks(enPage, 'bash'));
+    // reports speak of the user's system only
+    expect(zhPage).not.toMatch(/\bseeds? 0\d\d|种子/i);
+  }, 30_000);
+
   it('keeps JSON in English (a machine contract), whatever the language', () => {
     const zh = run(['analyze', CRASH_LOOP, '--lang', 'zh', '--format', 'json', '-q']);
     const en = run(['analyze', CRASH_LOOP, '--lang', 'en', '--format', 'json', '-q']);
