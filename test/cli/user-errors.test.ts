@@ -233,9 +233,14 @@ describe('hostile characters', () => {
     if (spawnSync('script', ['--version']).status !== 0) return ctx.skip();
     write(`logs/${name}-error.log`, portLog(1));
     // `script` gives the CLI a real pseudo-terminal as stdout
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} analyze logs`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} analyze logs --format md`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.stdout).toContain('# Incident report');
     expect(r.stdout).not.toMatch(/\u202e|\u001b\[2J/);
+    // without --format a terminal gets the readable summary (issue 8): escaped the same way
+    const summary = spawnSync('script', ['-qec', `${process.execPath} ${BIN} analyze logs`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(summary.stdout).toContain('Start here: ');
+    expect(summary.stdout).toContain('<U+202E>');
+    expect(summary.stdout).not.toMatch(/\u202e|\u001b\[2J/);
   });
 });
 
