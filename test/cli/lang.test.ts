@@ -144,6 +144,15 @@ describe('language default', () => {
     expect(bad.stderr).toContain("option '--lang <lang>' argument 'fr' is invalid. expected one of en, zh");
   }, 60_000);
 
+  it('lang: in the configuration file comes before the locale; --lang before both', () => {
+    fs.writeFileSync(path.join(dir, 'incident-analyser.yaml'), 'lang: zh\n');
+    const md = ['analyze', CRASH_LOOP, '--format', 'md'];
+    expect(run(md, localeEnv({ LANG: 'en_US.UTF-8' })).stdout).toMatch(/^# 故障诊断报告$/m);
+    expect(run([...md, '--lang', 'en'], localeEnv({ LANG: 'zh_CN.UTF-8' })).stdout).toMatch(/^# Incident report$/m);
+    fs.writeFileSync(path.join(dir, 'incident-analyser.yaml'), 'lang: en\n');
+    expect(run(md, localeEnv({ LANG: 'zh_CN.UTF-8' })).stdout).toMatch(/^# Incident report$/m);
+  }, 30_000);
+
   it('console lines follow the locale too: --format text, and stored incidents listed and reported again', () => {
     const zhEnv = localeEnv({ LANG: 'zh_CN.UTF-8' });
     const text = run(['analyze', CRASH_LOOP, '--format', 'text'], zhEnv);
