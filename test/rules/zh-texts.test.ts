@@ -99,7 +99,7 @@ function incidentOf(service: string): Incident {
 describe('zh: block', () => {
   it('renders the Chinese texts with the English commands: ~ keeps a command, "# …" replaces only its comment', () => {
     const rule = loadRuleFile(write('quota.yaml', ENGLISH + ZH));
-    const zh = renderIncidentText(incidentOf('bob'), rule, 'zh');
+    const zh = renderIncidentText(incidentOf('bob'), rule, [], 'zh');
     expect(zh.title).toBe('磁盘配额用完');
     expect(zh.summary).toBe('bob 超出了配额');
     expect(zh.rootCause).toBe('用户 bob 超出了配额');
@@ -108,14 +108,14 @@ describe('zh: block', () => {
     expect(zh.remediations[0]?.detail).toBe('先看最大的几个目录。');
     expect(zh.verify).toEqual(['quota -u bob   # 低于软限制', 'repquota -a', '问一下用户上传是否恢复正常。']);
     expect(zh.prevent).toEqual(['配额用到 80% 时告警。']);
-    const en = renderIncidentText(incidentOf('bob'), rule, 'en');
+    const en = renderIncidentText(incidentOf('bob'), rule, [], 'en');
     expect(en.title).toBe('Disk quota exceeded');
     expect(en.verify[0]).toBe('quota -u bob   # under the soft limit');
   });
 
   it('keeps the typed-value rule in Chinese texts: a hostile value is refused, the step commented out, the note in Chinese', () => {
     const rule = loadRuleFile(write('quota.yaml', ENGLISH + ZH));
-    const zh = renderIncidentText(incidentOf('$(touch /tmp/x)'), rule, 'zh');
+    const zh = renderIncidentText(incidentOf('$(touch /tmp/x)'), rule, [], 'zh');
     expect(zh.verify[0]).toBe('# quota -u <app>   # 低于软限制');
     expect(zh.verify[1]).toMatch(/^日志中的应用名 "\$\(touch \/tmp\/x\)" 不是合法的应用名/);
     expect(zh.remediations[0]?.commands).toEqual(['# du -sh /home/<app>']);
