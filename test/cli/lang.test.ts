@@ -109,7 +109,10 @@ describe('--lang zh', () => {
     expect(zhPage).toContain('**错误** · 已恢复 · 3 条匹配记录');
     expect(zhPage).toContain('backend 没能及时拿到数据库连接');
     expect(zhPage).toContain('### 3. 有意识地设置连接池大小和超时（改配置）');
-    expect(zhPage).toContain('- SQLAlchemy：`create_engine(url, pool_size=10, max_overflow=20, pool_timeout=30, pool_pre_ping=True, pool_recycle=1800)`');
+    // the sentence decided by this log's limits, in Chinese; the derived setting is code, unchanged
+    expect(zhPage).toContain('**失败时的限制：pool_size=10, max_overflow=20, pool_timeout=30。** 全部 30 个连接');
+    expect(zhPage).toContain('create_engine(url, pool_size=10, max_overflow=20, pool_timeout=30, pool_pre_ping=True');
+    expect(enPage).toContain('create_engine(url, pool_size=10, max_overflow=20, pool_timeout=30, pool_pre_ping=True');
     expect(zhPage).toContain('_… 另有 13 行未显示。_');
     expect(enPage).toContain('_… 13 more lines not shown._');
     expect(blocks(zhPage, 'text')).toEqual(blocks(enPage, 'text'));
