@@ -54,8 +54,9 @@ export class StubShell {
     for (const d of [this.stubs, this.home, this.work]) fs.mkdirSync(d, { recursive: true });
     for (const p of programs) {
       const file = path.join(this.stubs, p);
-      // argv, NUL-separated, one record per call ended by RS (\036)
-      fs.writeFileSync(file, `#!/bin/sh\nprintf '%s\\0' "$(basename "$0")" "$@" >> "$IA_RECORD"\nprintf '\\036' >> "$IA_RECORD"\n`);
+      // argv, NUL-separated, one record per call ended by RS NUL (\036\0), in ONE printf: the
+      // members of a pipeline run at once, and two writes per record interleaved under load
+      fs.writeFileSync(file, `#!/bin/sh\nprintf '%s\\0' "$(basename "$0")" "$@" "$(printf '\\036')" >> "$IA_RECORD"\n`);
       fs.chmodSync(file, 0o755);
     }
   }
@@ -83,7 +84,7 @@ export class StubShell {
     }
     const raw = fs.readFileSync(this.record, 'utf8');
     const calls = raw
-      .split('\u001e')
+      .split('\u001e\0')
       .filter((c) => c !== '')
       .map((c) => c.split('\0').slice(0, -1));
     return { calls, stderr };
