@@ -115,6 +115,8 @@ export interface Incident {
   captures: Record<string, string>;
   /** Distinct values seen per capture name (capped), e.g. every missing file path. */
   captureValues: Record<string, string[]>;
+  /** Per capture name, matches whose value was not kept because the value list was full. */
+  captureOverflow?: Record<string, number> | undefined;
   evidence: EvidenceLine[];
   /** What happened, in a sentence or two (rendered from the rule's summary). */
   summary: string;
@@ -198,6 +200,29 @@ export interface IncidentContext {
   sockets?: SocketAccess | undefined;
   /** Process snapshot rows of the incident's PIDs. */
   processes?: ProcessRow[] | undefined;
+}
+
+/** What happened to an incident: the correlation engine's output, for every sink. */
+export type IncidentChangeKind = 'opened' | 'updated' | 'escalated' | 'resolved' | 'linked';
+
+/**
+ * One structured change of one incident, as the engine emits it. The incident is the state after
+ * the change, with no rendered text (summary, rootCause, remediations, verify and prevent are
+ * empty): sinks render what they show. `updated` (more matches) is emitted at most once per
+ * incident per batch of changes, so a crash-looping service does not make one change per line.
+ */
+export interface IncidentChange {
+  kind: IncidentChangeKind;
+  incident: Incident;
+}
+
+/** A change as an outbox consumer receives it: numbered in commit order, delivered once. */
+export interface OutboxEntry {
+  /** Increases with every change written; a consumer's cursor is the last seq it handled. */
+  seq: number;
+  /** ISO time the change was committed. */
+  at: string;
+  change: IncidentChange;
 }
 
 export interface RunStats {

@@ -6,8 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
-import type { Incident, Lang } from '../model.js';
-import type { IncidentChange } from '../correlate/live-correlator.js';
+import type { Incident, IncidentChangeKind, Lang } from '../model.js';
 import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
@@ -57,7 +56,7 @@ export function defaultStatePath(): string {
   return path.join(base, 'incident-analyser', 'watch.db');
 }
 
-const CHANGE_LABEL: Record<IncidentChange, MessageId> = {
+const CHANGE_LABEL: Record<Exclude<IncidentChangeKind, 'linked'>, MessageId> = {
   opened: 'console.change.opened',
   updated: 'console.change.updated',
   escalated: 'console.change.escalated',
@@ -66,7 +65,7 @@ const CHANGE_LABEL: Record<IncidentChange, MessageId> = {
 
 const plain = visibleLine;
 
-export function incidentChangeLine(incident: Incident, change: IncidentChange, color: boolean, lang: Lang = 'en'): string {
+export function incidentChangeLine(incident: Incident, change: Exclude<IncidentChangeKind, 'linked'>, color: boolean, lang: Lang = 'en'): string {
   const label = t(lang, CHANGE_LABEL[change]).padEnd(lang === 'en' ? 9 : 4);
   const sev = severityLabel(incident.severity, lang);
   const paint = (s: string): string => {
@@ -183,7 +182,7 @@ export function registerWatch(program: Command): void {
         warn: (m) => out.warn(m),
         signal: controller.signal,
         onIncident: (incident, change) => {
-          if (change === 'updated') return;
+          if (change === 'updated' || change === 'linked') return;
           const record = toChangeRecord(incident, change, recordCtx);
           sinks?.push([record]);
           if (flags.format === 'json') {

@@ -1,15 +1,64 @@
 // Apply compiled rules to events. Built once per run; `prefilter` tells the parser which lines
-// can possibly match, so only those events are built and tested here.
+// can possibly match, so only those events are built and tested here. Per event, one scan for
+// every pattern's required literals picks the patterns worth running: on a log where every
+// line matches some rule, running all ~70 regexes (and ~100 `includes`) per line was most of
+// the time (measured: 2.4 MB/s on a 256 MiB log of matching lines).
 import type { LogEvent, Match } from '../model.js';
-import type { CompiledRule } from '../rules/types.js';
+import type { CompiledPattern, CompiledRule } from '../rules/types.js';
+import type { RegexHit, RuleRegex } from '../rules/regex-engine.js';
 import { buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
+import { LiteralScanner } from '../parse/literal-scanner.js';
 import { FACT_LITERALS } from './facts.js';
+
+interface PatternPlan {
+  pattern: CompiledPattern;
+  /** Indices (in the scanner) of the literals one of which every match holds; undefined: always run. */
+  literals: number[] | undefined;
+}
+
+/** The literal index of one event kind's patterns (ps rows have short literals like `vite`). */
+class LiteralIndex {
+  readonly scanner: LiteralScanner | undefined;
+  readonly found: Uint32Array;
+  private readonly indexOf: Map<string, number>;
+  mark = 0;
+
+  constructor(patterns: CompiledPattern[]) {
+    const literals = new Set<string>();
+    for (const p of patterns) if (indexable(p)) for (const l of p.literals ?? []) literals.add(l);
+    this.scanner = literals.size > 0 ? new LiteralScanner(literals) : undefined;
+    this.indexOf = new Map((this.scanner?.literals ?? []).map((l, i) => [l, i]));
+    this.found = new Uint32Array(this.scanner?.literals.length ?? 0);
+  }
+
+  plan(p: CompiledPattern): number[] | undefined {
+    if (!indexable(p)) return undefined;
+    const idx = (p.literals ?? []).map((l) => this.indexOf.get(l));
+    return idx.every((i) => i !== undefined) ? idx.filter((i) => i !== undefined) : undefined;
+  }
+
+  scan(text: string): void {
+    if (++this.mark === 0xffffffff) {
+      this.found.fill(0);
+      this.mark = 1;
+    }
+    this.scanner?.markFound(text, this.found, this.mark);
+  }
+
+  anyFound(literals: number[]): boolean {
+    for (const i of literals) if (this.found[i] === this.mark) return true;
+    return false;
+  }
+}
 
 export class Matcher {
   /** What the parser builds events for: the rules' literals, plus the fact patterns' when asked. */
   readonly prefilter: Prefilter;
   /** The rules' literals alone: an event built only for a fact skips the rules. */
   readonly rulePrefilter: Prefilter;
+  /** Per event kind, the rules with patterns for it and those patterns (plain monomorphic objects: the loop runs per event). */
+  private readonly plans: Record<LogEvent['kind'], Array<{ rule: CompiledRule; patterns: PatternPlan[] }>>;
+  private readonly index: Record<LogEvent['kind'], LiteralIndex>;
 
   /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
   constructor(
@@ -18,6 +67,16 @@ export class Matcher {
   ) {
     this.rulePrefilter = buildPrefilter(rules);
     this.prefilter = options.facts === true ? buildPrefilter(rules, FACT_LITERALS) : this.rulePrefilter;
+    const all = rules.flatMap((r) => r.patterns);
+    this.index = { log: new LiteralIndex(all.filter((p) => p.source === 'log')), ps: new LiteralIndex(all.filter((p) => p.source === 'ps')) };
+    const plansFor = (kind: LogEvent['kind']): Array<{ rule: CompiledRule; patterns: PatternPlan[] }> =>
+      rules
+        .map((rule) => ({
+          rule,
+          patterns: rule.patterns.filter((p) => p.source === kind).map((pattern) => ({ pattern, literals: this.index[kind].plan(pattern) })),
+        }))
+        .filter((plan) => plan.patterns.length > 0);
+    this.plans = { log: plansFor('log'), ps: plansFor('ps') };
   }
 
   /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */
@@ -29,46 +88,91 @@ export class Matcher {
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */
   matchEvent(event: LogEvent): Match[] {
     const out: Match[] = [];
-    for (const rule of this.rules) {
-      const m = matchRule(rule, event);
-      if (m) out.push(m);
+    const index = this.index[event.kind];
+    index.scan(event.text);
+    for (const plan of this.plans[event.kind]) {
+      for (const { pattern, literals } of plan.patterns) {
+        if (literals && !index.anyFound(literals)) continue;
+        const m = tryPattern(plan.rule, pattern, event);
+        if (m === undefined) continue;
+        if (m !== EXCLUDED) out.push(m);
+        break;
+      }
     }
     return out;
   }
 }
 
+/**
+ * Patterns the literal index can skip: with required literals, and either case-sensitive or
+ * with ASCII literals only (the scanner folds ASCII case, nothing else).
+ */
+function indexable(p: CompiledPattern): boolean {
+  if (!p.literals || p.literals.length === 0 || p.literals.some((l) => l.length === 0)) return false;
+  return !p.caseInsensitive || p.literals.every((l) => /^[\x00-\x7f]*$/.test(l));
+}
+
+const EXCLUDED = Symbol('excluded');
+
 export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefined {
   for (const pattern of rule.patterns) {
     if (pattern.source !== event.kind) continue;
-    const found = pattern.regex.exec(event.text);
-    if (!found) continue;
-    if (rule.excludes.some((ex) => ex.test(event.text))) return undefined;
-    const captures: Record<string, string> = { ...pattern.set };
-    if (found.groups) {
-      for (const [k, v] of Object.entries(found.groups)) if (v !== undefined) captures[k] = v.trim();
-    }
-    if (captures.pid === undefined && event.pid !== undefined) captures.pid = String(event.pid);
-    const named = pattern.service ? fillCaptures(pattern.service, { ...captures, match: found[0].replace(/^[\s/]+/, '') }) : '';
-    const service = named || captures.service || event.service;
-    captures.service = service;
-    const scope = event.scope ?? '';
-    const byRule = rule.spec.group_by
-      .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
-      .join('\u0000');
-    // the scope joins the key only when there is one, so single-scope runs keep their incident ids
-    const groupKey = scope === '' ? byRule : `${byRule}\u0000@${scope}`;
-    return {
-      rule: rule.spec.id,
-      event,
-      captures,
-      groupKey,
-      scope,
-      service,
-      time: event.time ?? 0,
-      sufficient: pattern.sufficient,
-    };
+    const m = tryPattern(rule, pattern, event);
+    if (m === undefined) continue;
+    return m === EXCLUDED ? undefined : m;
   }
   return undefined;
+}
+
+/** One pattern on one event: the match, EXCLUDED when an exclude vetoes it, or undefined. */
+function tryPattern(rule: CompiledRule, pattern: CompiledPattern, event: LogEvent): Match | typeof EXCLUDED | undefined {
+  const found = pattern.regex.exec(event.text);
+  if (!found) return undefined;
+  if (rule.excludes.some((ex) => ex.test(event.text))) return EXCLUDED;
+  // Object.assign, not a spread: keys added to a spread copy took ~10 µs per match (measured)
+  const captures: Record<string, string> = Object.assign({}, pattern.set);
+  const groups = found.groups;
+  if (groups) {
+    for (const k of groupNames(pattern, groups)) {
+      const v = groups[k];
+      if (v !== undefined) captures[k] = v.trim();
+    }
+  }
+  if (captures.pid === undefined && event.pid !== undefined) captures.pid = String(event.pid);
+  const named = pattern.service ? fillCaptures(pattern.service, { ...captures, match: found[0].replace(/^[\s/]+/, '') }) : '';
+  const service = named || captures.service || event.service;
+  captures.service = service;
+  const scope = event.scope ?? '';
+  const byRule = rule.spec.group_by
+    .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
+    .join('\u0000');
+  // the scope joins the key only when there is one, so single-scope runs keep their incident ids
+  const groupKey = scope === '' ? byRule : `${byRule}\u0000@${scope}`;
+  return {
+    rule: rule.spec.id,
+    event,
+    captures,
+    groupKey,
+    scope,
+    service,
+    time: event.time ?? 0,
+    sufficient: pattern.sufficient,
+  };
+}
+
+/**
+ * A V8 regex's group names, listed once: iterating the `groups` object of every match
+ * (Object.entries) cost several times the regex itself on a log where every line matched.
+ */
+const namesOf = new WeakMap<RuleRegex, string[]>();
+function groupNames(pattern: CompiledPattern, groups: NonNullable<RegexHit['groups']>): string[] {
+  if (pattern.engine !== 'v8') return Object.keys(groups);
+  let names = namesOf.get(pattern.regex);
+  if (!names) {
+    names = Object.keys(groups);
+    namesOf.set(pattern.regex, names);
+  }
+  return names;
 }
 
 /** `{{name}}` placeholders filled from captures; spaces collapsed. Runs per match, so no Handlebars. */

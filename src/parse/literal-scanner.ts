@@ -90,6 +90,45 @@ export class LiteralScanner {
     }
   }
 
+  /**
+   * Every literal found anywhere in `text` (ASCII case folded): `found[i]` is set to `mark` for
+   * each literal index i. The matcher uses it to run only the patterns whose literal is there.
+   */
+  markFound(text: string, found: Uint32Array, mark: number): void {
+    const m = this.m;
+    const n = text.length;
+    if (m < BLOCK) {
+      for (let start = 0; start < n; start++) this.markAt(text, start, this.all, found, mark);
+      return;
+    }
+    const shift = this.shift;
+    let pos = m - 1;
+    while (pos < n) {
+      const h = hash3(FOLD[text.charCodeAt(pos - 2)] ?? 0, FOLD[text.charCodeAt(pos - 1)] ?? 0, FOLD[text.charCodeAt(pos)] ?? 0);
+      const s = shift[h] ?? 0;
+      if (s > 0) {
+        pos += s;
+        continue;
+      }
+      this.markAt(text, pos - m + 1, this.bucket.get(h), found, mark);
+      pos++;
+    }
+  }
+
+  private allIndices: number[] | undefined;
+  private get all(): number[] {
+    this.allIndices ??= this.folded.map((_, i) => i);
+    return this.allIndices;
+  }
+
+  private markAt(text: string, start: number, candidates: number[] | undefined, found: Uint32Array, mark: number): void {
+    if (!candidates) return;
+    for (const index of candidates) {
+      const lit = this.folded[index];
+      if (lit && this.verify(text, start, lit)) found[index] = mark;
+    }
+  }
+
   private verifyAny(text: string, start: number, candidates: number[] | undefined): boolean {
     if (!candidates) return false;
     for (const index of candidates) {

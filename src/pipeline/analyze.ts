@@ -6,8 +6,8 @@ import { severityRank } from '../model.js';
 import { UserError } from '../errors.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
-import { Correlator } from '../correlate/correlator.js';
-import { linkRootCauses } from '../correlate/root-cause.js';
+import { Engine } from '../correlate/engine.js';
+import { linkRootCauses } from '../correlate/links.js';
 import { FactBook } from '../correlate/fact-book.js';
 import { attachContexts } from '../correlate/evidence-context.js';
 import { renderIncidentTexts } from '../sinks/incident-text.js';
@@ -17,6 +17,7 @@ import { StreamParser, type ParsedFile } from '../parse/stream-parser.js';
 import { HostScopes } from '../parse/host-scope.js';
 import path from 'node:path';
 import { Pm2Timeline } from './pm2-timeline.js';
+import { mergeByTime } from './merge-by-time.js';
 
 export interface AnalyzeOptions {
   paths: string[];
@@ -66,7 +67,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const windowed = options.since !== undefined || options.until !== undefined;
   /** Files whose estimated times were left out of --since/--until, for one warning each. */
   const leftOut = new Map<string, number>();
-  const correlator = new Correlator(options.rules);
+  const engine = new Engine(options.rules);
   // per scope: one box's PM2 daemon log says nothing about another box's apps
   const pm2ByScope = new Map<string, Pm2Timeline>();
   const pm2Of = (scope: string): Pm2Timeline => {
@@ -101,12 +102,15 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     filesDone: 0,
     filesTotal: streams.reduce((n, s) => n + s.files.length, 0),
   };
+  // Matches whose time is only known at the end (files without timestamps, process snapshots
+  // without a date line): fed after the timed ones, in time order.
+  const late: Match[] = [];
   const snapshotFiles = new Set<string>();
   const untimedFiles: Array<{ stream: LogStream; parsed: ParsedFile; mtimeMs: number }> = [];
   let firstTime: number | undefined;
   let lastTime: number | undefined;
 
-  const accept = (event: LogEvent, daemon = false): void => {
+  const matchesOf = (event: LogEvent, into: Match[], daemon = false): void => {
     const matches = matcher.matchBuilt(event);
     options.onEvaluated?.(event, matches);
     if (event.time !== undefined || event.kind === 'ps') facts.note(event, daemon);
@@ -117,11 +121,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       }
       if (options.since !== undefined && m.time < options.since) continue;
       if (options.until !== undefined && m.time > options.until) continue;
-      correlator.add(m);
+      into.push(m);
     }
   };
 
-  for (const stream of streams) {
+  /** One stream's matches, a chunk's worth at a time, in file order. */
+  async function* streamMatches(stream: LogStream): AsyncGenerator<Match[]> {
+    let batch: Match[] = [];
     const pm2 = pm2Of(stream.scope);
     const parser = new StreamParser({
       service: stream.service,
@@ -132,23 +138,30 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       everyEvent: stream.pm2Daemon,
       onEvent: (event) => {
         if (stream.pm2Daemon) pm2.note(event);
-        accept(event, stream.pm2Daemon);
+        matchesOf(event, batch, stream.pm2Daemon);
       },
     });
     for (const file of stream.files) {
       const issues: ReadIssues = { warnings: [], truncatedLines: 0, bytes: 0 };
       const cutBefore = parser.truncatedLines;
       parser.beginFile(file.display);
-      const before = progress.bytesDone;
+      // streams are read side by side (merged by time): progress grows by what each one read
+      let counted = 0;
       for await (const chunk of readTextChunks(file, issues)) {
         parser.push(chunk);
         if (options.onProgress) {
           // bytes read are decompressed bytes for .gz: capped at the file's size on disk
-          progress.bytesDone = before + Math.min(issues.bytes, file.size);
+          const now = Math.min(issues.bytes, file.size);
+          progress.bytesDone += now - counted;
+          counted = now;
           options.onProgress(progress);
         }
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
       }
-      progress.bytesDone = before + file.size;
+      progress.bytesDone += file.size - counted;
       progress.filesDone++;
       options.onProgress?.(progress);
       const parsed = parser.endFile();
@@ -170,6 +183,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       if (parsed.isPsSnapshot) snapshotFiles.add(file.display);
       if (parsed.untimed.length > 0) untimedFiles.push({ stream, parsed, mtimeMs: file.mtimeMs });
     }
+    if (batch.length > 0) yield batch;
     stats.lines += parser.lines;
     stats.events += parser.events;
     stats.truncatedLines += parser.truncatedLines;
@@ -179,8 +193,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
   }
 
+  await mergeByTime(streams.map(streamMatches), (m) => engine.add(m));
+
   // Files without timestamps (PM2's default): keep file order, place events between the app's
   // first appearance in pm2.log (or the file's mtime) and the file's mtime.
+  const accept = (ev: LogEvent): void => matchesOf(ev, late);
   for (const { stream, parsed, mtimeMs } of untimedFiles) {
     const pm2 = pm2Of(stream.scope);
     if (parsed.isPsSnapshot) {
@@ -206,13 +223,19 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       accept(ev);
     });
   }
+  late.sort((a, b) => a.time - b.time);
+  for (const m of late) engine.add(m);
   for (const [file, n] of leftOut) {
     warn(
       `${file}: ${n} matched event(s) have only estimated times (no timestamps in the file), so they cannot be shown to fall within --since/--until and were left out; pass --since-estimated to count them by their estimated times`,
     );
   }
 
-  let incidents = correlator.finish(lastTime);
+  engine.flush(lastTime);
+  const byId = new Map<string, Incident>();
+  for (const change of engine.takeChanges()) byId.set(change.incident.id, change.incident);
+  // cause links are made below over every incident of the run, resolved ones too
+  let incidents = [...byId.values()].map((i) => ({ ...i, links: i.links.filter((l) => l.relation === 'recurrence-of') }));
   // open vs resolved is decided at the end of the incident's own scope's logs
   if (lastByScope.size > 1) {
     const ruleById = new Map(options.rules.map((r) => [r.spec.id, r]));
@@ -232,7 +255,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
   incidents.sort(compareIncidents);
 
-  stats.matches = correlator.matches;
+  stats.matches = engine.matches;
   stats.from = firstTime !== undefined ? new Date(firstTime).toISOString() : undefined;
   stats.to = lastTime !== undefined ? new Date(lastTime).toISOString() : undefined;
   stats.durationMs = Math.round(performance.now() - started);

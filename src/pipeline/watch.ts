@@ -4,12 +4,11 @@
 // counted, and the byte offset to resume from — the start of the event still being built, so a
 // restart re-reads it whole — are saved in one SQLite transaction.
 import path from 'node:path';
-import type { Incident, LogEvent, SavedPosition } from '../model.js';
+import type { Incident, IncidentChangeKind, LogEvent, SavedPosition } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
-import { LiveCorrelator, type IncidentChange, type LiveState } from '../correlate/live-correlator.js';
+import { Engine, type GroupState } from '../correlate/engine.js';
 import { renderIncidentText } from '../sinks/incident-text.js';
-import { linkRootCauses } from '../correlate/root-cause.js';
 import { StreamParser } from '../parse/stream-parser.js';
 import { serviceFromFileName } from '../sources/discover.js';
 import { FileFollower, type FollowerSink } from '../sources/follow/file-follower.js';
@@ -31,7 +30,9 @@ import type { Store, TraceRow } from '../store/store.js';
 import { processEvents, readProcessTable } from '../sources/process-table.js';
 import fs from 'node:fs/promises';
 
-const STATE_KEY = 'live-correlator';
+const STATE_KEY = 'engine';
+/** A change worth a console line is saved and shown this soon, not at the next periodic checkpoint. */
+const NOTABLE_CHECKPOINT_MS = 20;
 
 export interface WatchOptions {
   paths: string[];
@@ -54,7 +55,7 @@ export interface WatchOptions {
   /** Where the process table is read (tests point it elsewhere). */
   procRoot?: string;
   /** Extra events to feed each tick (process table snapshots). */
-  onIncident: (incident: Incident, change: IncidentChange) => void;
+  onIncident: (incident: Incident, change: IncidentChangeKind) => void;
   /** Called after each checkpoint with every incident changed since the last one. */
   onCheckpoint?: (changed: Incident[]) => void | Promise<void>;
   warn: (message: string) => void;
@@ -79,7 +80,9 @@ interface Tracked {
 
 export class Watcher {
   private readonly matcher: Matcher;
-  private readonly correlator: LiveCorrelator;
+  private readonly engine: Engine;
+  private readonly ruleById: Map<string, CompiledRule>;
+  private notableTimer: NodeJS.Timeout | undefined;
   private readonly tracked = new Map<FileFollower, Tracked>();
   private readonly byPath = new Map<string, FileFollower>();
   private readonly roots: WatchRoot[];
@@ -96,22 +99,13 @@ export class Watcher {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly pm2 = new Pm2Timeline();
-  /** Links last saved per incident, so an unchanged incident is not rendered and saved again. */
-  private linkedIds = new Map<string, string>();
-  /** Fills an incident's texts from its rule (sinks/incident-text.ts), off the reading loop. */
-  private readonly render: (incident: Incident) => Incident;
 
   constructor(private readonly options: WatchOptions) {
     this.matcher = new Matcher(options.rules);
     const state = options.store.loadWatchState(STATE_KEY);
     const saved = isSavedState(state) ? state : undefined;
-    const rules = new Map(options.rules.map((r) => [r.spec.id, r]));
-    const rendered = (i: Incident): Incident => {
-      const rule = rules.get(i.rule);
-      return rule ? renderIncidentText(i, rule) : i;
-    };
-    this.render = rendered;
-    this.correlator = new LiveCorrelator(options.rules, (i, change) => options.onIncident(rendered(i), change), saved?.correlator);
+    this.engine = new Engine(options.rules, saved?.engine ?? []);
+    this.ruleById = new Map(options.rules.map((r) => [r.spec.id, r]));
     this.lastCheckpointAt = saved?.checkpointAt ?? 0;
     for (const head of saved?.knownHeads ?? []) this.known.rememberHead(head);
     this.roots = options.paths.map((p) => watchRoot(p, undefined, { followSymlinks: options.followSymlinks }));
@@ -182,6 +176,7 @@ export class Watcher {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.repollTimers.values()) clearTimeout(t);
+    if (this.notableTimer) clearTimeout(this.notableTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.dirWatchers?.close();
     await this.enqueue(async () => {
@@ -352,9 +347,19 @@ export class Watcher {
 
   private accept(event: LogEvent): void {
     for (const m of this.matcher.matchEvent(event)) {
-      this.correlator.add(m);
+      this.engine.add(m, Date.now());
       if (this.options.trace) this.trace.push({ rule: m.rule, file: event.file, line: event.line, text: event.raw });
     }
+    if (!this.notableTimer && !this.stopped && this.engine.hasChanges(true)) this.checkpointSoon();
+  }
+
+  /** An incident opened, escalated or resolved: save and report it now, not at the next checkpoint. */
+  private checkpointSoon(): void {
+    this.notableTimer = setTimeout(() => {
+      this.notableTimer = undefined;
+      this.dirty = true;
+      void this.enqueue(() => this.checkpoint());
+    }, NOTABLE_CHECKPOINT_MS);
   }
 
   /** A change event for `file`: read it (the periodic poll checks whether it was replaced). */
@@ -374,7 +379,8 @@ export class Watcher {
       for (const file of initialFiles(this.roots)) if (!this.byPath.has(file)) await this.ensure(file, true);
       this.dirWatchers?.add(watchDirs(this.roots));
     }
-    this.correlator.tick();
+    this.engine.tick(Date.now());
+    if (!this.notableTimer && !this.stopped && this.engine.hasChanges(true)) this.checkpointSoon();
   }
 
   private lastRotatedScan = 0;
@@ -464,30 +470,21 @@ export class Watcher {
       const { offset, line } = resumePoint(t);
       positions.push(t.follower.position(offset, line, await t.follower.tailHashAt(offset)));
     }
-    const changed = this.correlator.takeChanged().map(this.render);
-    const ids = new Set(changed.map((i) => i.id));
-    // links over the open incidents, unrendered; an incident whose links changed is saved
-    // rendered, like any other changed one
-    const current = linkRootCauses(this.correlator.current({ render: false }), this.options.rules, new Set());
-    const linked = new Map(current.filter((c) => c.links.length > 0).map((c) => [c.id, c]));
-    for (const inc of changed) {
-      const live = linked.get(inc.id);
-      if (live) inc.links = live.links;
+    const changes = this.engine.takeChanges();
+    // the store keeps rendered incidents (reports and `incidents list` read them); rendering
+    // runs here, per changed incident per checkpoint, never per matched line
+    const latest = new Map<string, Incident>();
+    for (const c of changes) latest.set(c.incident.id, c.incident);
+    const rendered = new Map<string, Incident>();
+    for (const [id, inc] of latest) {
+      const rule = this.ruleById.get(inc.rule);
+      rendered.set(id, rule ? renderIncidentText(inc, rule) : inc);
     }
-    const newlyLinked = [...linked.keys()].filter((id) => !ids.has(id) && this.linkedIds.get(id) !== linkSignature(linked.get(id)));
-    if (newlyLinked.length > 0) {
-      for (const inc of this.correlator.current().map(this.render)) {
-        const live = linked.get(inc.id);
-        if (!live || !newlyLinked.includes(inc.id)) continue;
-        inc.links = live.links;
-        changed.push(inc);
-      }
-    }
-    this.linkedIds = new Map([...linked].map(([id, inc]) => [id, linkSignature(inc)]));
+    const changed = [...rendered.values()];
     this.lastCheckpointAt = Date.now();
     for (const f of this.tracked.keys()) this.remember(f);
     const knownHeads = this.known.recentHeads().map((h) => ({ fingerprint: h.hash, fingerprintLength: h.length }));
-    const state: SavedState = { correlator: this.correlator.snapshot(), checkpointAt: this.lastCheckpointAt, knownHeads };
+    const state: SavedState = { engine: this.engine.snapshot(), checkpointAt: this.lastCheckpointAt, knownHeads };
     this.options.store.saveCheckpoint({
       positions,
       state: { key: STATE_KEY, value: state },
@@ -495,12 +492,13 @@ export class Watcher {
       trace: this.trace,
     });
     this.trace = [];
+    // reported only once saved: an incident on the console is always in the store
+    for (const c of changes) {
+      const inc = rendered.get(c.incident.id);
+      if (inc && c.kind !== 'updated' && c.kind !== 'linked') this.options.onIncident(inc, c.kind);
+    }
     await this.options.onCheckpoint?.(changed);
   }
-}
-
-function linkSignature(inc: Incident | undefined): string {
-  return (inc?.links ?? []).map((l) => `${l.relation}:${l.id}`).sort().join(',');
 }
 
 /** Where to resume a file: the start of the event still open, or everything delivered. */
@@ -533,7 +531,7 @@ async function findRotated(saved: SavedPosition): Promise<string | undefined> {
 }
 
 interface SavedState {
-  correlator: LiveState;
+  engine: GroupState[];
   /** Wall-clock ms of the checkpoint: files modified after it may hold lines we never read. */
   checkpointAt: number;
   /** Fingerprints of content already read (rotated copies starting so are not new). */
@@ -541,7 +539,6 @@ interface SavedState {
 }
 
 function isSavedState(v: unknown): v is SavedState {
-  if (typeof v !== 'object' || v === null || !('correlator' in v) || !('checkpointAt' in v)) return false;
-  const c = v.correlator;
-  return typeof c === 'object' && c !== null && 'version' in c && c.version === 1 && 'groups' in c && Array.isArray(c.groups);
+  if (typeof v !== 'object' || v === null || !('engine' in v) || !('checkpointAt' in v)) return false;
+  return Array.isArray(v.engine);
 }

@@ -78,6 +78,18 @@ describe('analyze', () => {
     expect(result.stats).toMatchObject({ files: 2, lines: 4, events: 4, matches: 3, from: '2026-02-09T23:58:00.000Z', to: '2026-02-10T00:02:00.000Z' });
   });
 
+  it('feeds the matches of several files in log-time order: one group across two files splits where time says', async () => {
+    // api-error.log is read first; its errors are at 10:00. api-out.log has one at 08:00 (a
+    // separate incident, hours before) and one at 10:00:10 (inside the 10:00 incident)
+    write('logs/api-error.log', `2026-02-10T10:00:00: ${enoent('a.js')}\n2026-02-10T10:00:20: ${enoent('b.js')}\n`);
+    write('logs/api-out.log', `2026-02-10T08:00:00: ${enoent('c.js')}\n2026-02-10T10:00:10: ${enoent('d.js')}\n`);
+    const result = await analyze({ paths: [dir], rules });
+    expect(result.incidents.map((i) => [i.firstSeen, i.count])).toEqual([
+      ['2026-02-10T08:00:00.000Z', 1],
+      ['2026-02-10T10:00:00.000Z', 3],
+    ]);
+  });
+
   it('places events of a file without timestamps between its pm2.log start and its mtime, and says so', async () => {
     write('pm2.log', '2026-02-10T03:00:00: PM2 log: App [web:0] starting in -fork mode-\n2026-02-10T03:00:00: PM2 log: App [web:0] online\n');
     const lines = Array.from({ length: 100 }, (_, i) => (i % 50 === 10 ? enoent(`p${i}.js`) : `GET /p${i} 200 in 3ms`));

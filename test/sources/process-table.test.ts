@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Correlator } from '../../src/correlate/correlator.js';
-import { renderIncidentText } from '../../src/sinks/incident-text.js';
+import { correlate } from '../support/correlate.js';
 import { loadRuleFile } from '../../src/rules/load-rules.js';
 import { matchRule } from '../../src/match/matcher.js';
 import { parseStat, processEvents, readProcessTable, type ProcessRow } from '../../src/sources/process-table.js';
@@ -70,11 +69,8 @@ describe.runIf(onLinux)('live process table', () => {
     expect(matches.map((m) => m.event.pid).sort()).toEqual(rows.map((r) => r.pid).sort());
     expect(new Set(matches.map((m) => m.groupKey)).size).toBe(1);
 
-    const correlator = new Correlator([rule]);
-    for (const m of matches) correlator.add(m);
-    const [found, ...rest] = correlator.finish(now);
+    const [incident, ...rest] = correlate([rule], matches, now);
     expect(rest).toEqual([]);
-    const incident = found && renderIncidentText(found, rule);
     expect(incident?.rule).toBe('duplicate-process');
     expect(incident?.count).toBe(3);
     expect(incident?.summary).toContain('3 processes of `tsx watch`');

@@ -1,0 +1,66 @@
+// Feed the matches of several streams to the engine in log-time order, as `analyze` must: the
+// engine is incremental, so an api-out.log read whole before api-error.log would put an hour of
+// one file's matches before the other's in the same incident group. Each stream yields its
+// matches a chunk at a time; only one chunk's matches per stream are held. Within a stream the
+// file order is kept (a line without its own timestamp has its predecessor's).
+import type { Match } from '../model.js';
+
+interface Head {
+  it: AsyncIterator<Match[]>;
+  batch: Match[];
+  at: number;
+  order: number;
+}
+
+async function refill(h: Head): Promise<boolean> {
+  for (;;) {
+    const next = await h.it.next();
+    if (next.done) return false;
+    if (next.value.length > 0) {
+      h.batch = next.value;
+      h.at = 0;
+      return true;
+    }
+  }
+}
+
+export async function mergeByTime(streams: Array<AsyncIterable<Match[]>>, feed: (m: Match) => void): Promise<void> {
+  let heads: Head[] = [];
+  for (const [order, s] of streams.entries()) {
+    const h: Head = { it: s[Symbol.asyncIterator](), batch: [], at: 0, order };
+    if (await refill(h)) heads.push(h);
+  }
+  while (heads.length > 0) {
+    // the stream with the earliest next match runs until it passes the second earliest (ties
+    // go to the stream named first): a few comparisons per run, not per match
+    let best: Head | undefined;
+    let second = Infinity;
+    let secondOrder = Infinity;
+    for (const h of heads) {
+      const t = h.batch[h.at]?.time ?? Infinity;
+      const bt = best ? (best.batch[best.at]?.time ?? Infinity) : Infinity;
+      if (!best || t < bt || (t === bt && h.order < best.order)) {
+        if (best) {
+          second = bt;
+          secondOrder = best.order;
+        }
+        best = h;
+      } else if (t < second || (t === second && h.order < secondOrder)) {
+        second = t;
+        secondOrder = h.order;
+      }
+    }
+    if (!best) break;
+    for (;;) {
+      const m = best.batch[best.at];
+      if (!m) {
+        if (await refill(best)) continue;
+        heads = heads.filter((h) => h !== best);
+        break;
+      }
+      if (m.time > second || (m.time === second && best.order > secondOrder)) break;
+      feed(m);
+      best.at++;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogEvent, Match } from '../../src/model.js';
+import { loadRuleFile } from '../../src/rules/load-rules.js';
+import type { CompiledRule } from '../../src/rules/types.js';
+import { matchRule } from '../../src/match/matcher.js';
+import { Engine } from '../../src/correlate/engine.js';
+import { linkRootCauses } from '../../src/correlate/links.js';
+import { correlate } from '../support/correlate.js';
+
+let dir: string;
+let crash: CompiledRule;
+let dup: CompiledRule;
+let port: CompiledRule;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ia-corr-'));
+  const w = (name: string, text: string): CompiledRule => {
+    fs.writeFileSync(path.join(dir, name), text);
+    return loadRuleFile(path.join(dir, name));
+  };
+  crash = w(
+    'crash.yaml',
+    `id: crash
+title: Crash loop
+severity: critical
+match:
+  - regex: 'App \\[(?<service>[^\\]:]+):\\d+\\] exited with code \\[(?<code>[1-9]\\d*)\\]'
+  - regex: 'had too many unstable restarts'
+    sufficient: true
+window: 2m
+threshold: { count: 3 }
+caused_by: [port]
+summary: '{{count}} crashes of {{service}}'
+diagnosis: 'exit code {{code}}'
+examples: { match: ['App [api:0] exited with code [1] via signal [SIGINT]'], no_match: ['App [api:0] exited with code [0] via signal [SIGINT]'] }
+`,
+  );
+  dup = w(
+    'dup.yaml',
+    `id: dup
+title: Duplicate watcher
+severity: error
+match:
+  - regex: '(?<command>tsx watch \\S+)'
+    source: ps
+group_by: [command]
+threshold: { count: 2, distinct: pid }
+diagnosis: 'x'
+examples: { match: ["USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\\nroot 1 0 0 0 0 ? S 00:00 0:00 tsx watch a.ts"], no_match: ['tsx'] }
+`,
+  );
+  port = w(
+    'port.yaml',
+    `id: port
+title: Port in use
+severity: error
+match:
+  - regex: 'EADDRINUSE: address already in use \\S*:(?<port>\\d+)'
+diagnosis: 'port {{port}}'
+examples: { match: ['Error: listen EADDRINUSE: address already in use :::3000'], no_match: ['EADDRINUSE'] }
+`,
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const T0 = Date.parse('2026-02-10T03:00:00Z');
+let line = 0;
+function ev(text: string, secondsFromT0: number, extra: Partial<LogEvent> = {}): LogEvent {
+  line++;
+  return { kind: 'log', file: 'pm2.log', line, lineCount: 1, text, raw: text, time: T0 + secondsFromT0 * 1000, timeApprox: false, service: 'pm2', ...extra };
+}
+function m(rule: CompiledRule, e: LogEvent): Match {
+  const found = matchRule(rule, e);
+  if (!found) throw new Error(`no match: ${e.text}`);
+  return found;
+}
+
+const exit = (code: number, s: number): Match => m(crash, ev(`App [api:0] exited with code [${code}] via signal [SIGINT]`, s));
+
+describe('Engine (batch use)', () => {
+  it('opens an incident only when the threshold is reached within the window', () => {
+    // two crashes: below the threshold of 3
+    expect(correlate([crash], [exit(1, 0), exit(1, 30)], T0 + 3600_000)).toEqual([]);
+  });
+
+  it('counts every match of the cluster, exactly, and splits at gaps longer than the window', () => {
+    const matches = [...Array.from({ length: 5 }, (_, i) => exit(1, i * 10)), ...Array.from({ length: 4 }, (_, i) => exit(2, 3600 + i * 10))];
+    const incidents = correlate([crash], matches, T0 + 3700_000);
+    expect(incidents.map((i) => [i.count, i.firstSeen, i.services])).toEqual([
+      [5, '2026-02-10T03:00:00.000Z', ['api']],
+      [4, '2026-02-10T04:00:00.000Z', ['api']],
+    ]);
+    expect(incidents[0]?.status).toBe('resolved');
+    expect(incidents[1]?.status).toBe('open');
+    expect(incidents[0]?.summary).toBe('5 crashes of api');
+    expect(incidents[1]?.rootCause).toBe('exit code 2');
+    // the same problem again: linked to the incident before it
+    expect(incidents[1]?.links).toEqual([{ id: incidents[0]?.id, rule: 'crash', title: 'Crash loop', relation: 'recurrence-of' }]);
+  });
+
+  it('counts from the window that reached the threshold, not the matches before it', () => {
+    // one crash, then three within two minutes ten minutes later: the first is history
+    const incidents = correlate([crash], [exit(1, 0), exit(1, 100), exit(1, 700), exit(1, 720), exit(1, 740)], undefined);
+    expect(incidents.map((i) => [i.count, i.firstSeen])).toEqual([[3, '2026-02-10T03:11:40.000Z']]);
+  });
+
+  it('keeps groups apart and lets a sufficient pattern open an incident alone', () => {
+    const incidents = correlate(
+      [crash],
+      [
+        m(crash, ev('App [web:1] exited with code [1] via signal [SIGINT]', 0)),
+        m(crash, ev('App [api:0] exited with code [1] via signal [SIGINT]', 1)),
+        m(crash, ev('Script /srv/api.js had too many unstable restarts (16). Stopped. "errored"', 2, { service: 'pm2' })),
+      ],
+      undefined,
+    );
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.services).toEqual(['pm2']);
+    expect(incidents[0]?.count).toBe(1);
+  });
+
+  it('is deterministic: the same matches give the same incident ids', () => {
+    const run = (): string[] => correlate([crash], [exit(1, 0), exit(1, 1), exit(1, 2)], undefined).map((i) => i.id);
+    expect(run()).toEqual(run());
+    expect(run()[0]).toMatch(/^crash-[0-9a-f]{10}$/);
+  });
+
+  it('takes a match that arrives a little late into the incident it belongs to', () => {
+    const [inc] = correlate([crash], [exit(1, 0), exit(1, 50), exit(1, 100), exit(1, 75)], undefined);
+    expect(inc?.count).toBe(4);
+    expect(inc?.firstSeen).toBe('2026-02-10T03:00:00.000Z');
+    expect(inc?.lastSeen).toBe('2026-02-10T03:01:40.000Z');
+    expect(inc?.evidence.map((e) => e.time)).toEqual(['2026-02-10T03:00:00.000Z', '2026-02-10T03:01:40.000Z']);
+  });
+
+  it('counts distinct pids for process duplicates', () => {
+    const ps = (pid: number): LogEvent => ev('node /usr/bin/tsx watch server.ts', 0, { kind: 'ps', pid, file: 'ps.txt' });
+    expect(correlate([dup], [m(dup, ps(10)), m(dup, ps(10))], undefined)).toEqual([]);
+    const [inc] = correlate([dup], [10, 11, 12].map((pid) => m(dup, ps(pid))), undefined);
+    expect(inc?.count).toBe(3);
+    expect(inc?.captureValues.pid).toEqual(['10', '11', '12']);
+  });
+
+  it('keeps evidence to the first, distinct variants and the last, however many lines matched', () => {
+    const matches = Array.from({ length: 10_000 }, (_, i) => m(port, ev(`Error: listen EADDRINUSE: address already in use :::${3000 + (i % 2)}`, i, { service: 'api' })));
+    const [inc] = correlate([port], matches, undefined);
+    expect(inc?.count).toBe(10_000);
+    expect(inc?.evidence.length).toBeLessThanOrEqual(5);
+    expect(inc?.evidence.at(-1)?.time).toBe(new Date(T0 + 9_999_000).toISOString());
+  });
+
+  it('keeps state O(1) per incident: value lists stop at 20 and count what did not fit', () => {
+    const engine = new Engine([port]);
+    for (let i = 0; i < 5000; i++) engine.add(m(port, ev(`Error: listen EADDRINUSE: address already in use :::${i}`, i % 60, { service: 'api', file: `f${i}.log` })));
+    const state = JSON.stringify(engine.snapshot());
+    expect(state.length).toBeLessThan(20_000);
+    const [change] = engine.takeChanges();
+    expect(change?.incident.count).toBe(5000);
+    expect(change?.incident.captureValues.port).toHaveLength(20);
+    expect(change?.incident.captureOverflow?.port).toBe(4980);
+    expect(change?.incident.files).toHaveLength(50);
+  });
+});
+
+describe('Engine changes', () => {
+  it('reports opened once, more matches as one updated per take, escalation at 10 and resolution', () => {
+    const engine = new Engine([port]);
+    const line = (s: number): Match => m(port, ev('Error: listen EADDRINUSE: address already in use :::3000', s, { service: 'api' }));
+    engine.add(line(0));
+    expect(engine.takeChanges().map((c) => [c.kind, c.incident.count])).toEqual([['opened', 1]]);
+    for (let s = 1; s < 5; s++) engine.add(line(s));
+    expect(engine.takeChanges().map((c) => [c.kind, c.incident.count])).toEqual([['updated', 5]]);
+    for (let s = 5; s < 12; s++) engine.add(line(s));
+    expect(engine.takeChanges().map((c) => [c.kind, c.incident.count])).toEqual([['escalated', 12]]);
+    expect(engine.takeChanges()).toEqual([]);
+    // watch: the clock says it has been quiet for longer than the window
+    engine.tick(T0 + 12_000 + port.resolveAfterMs + 1);
+    const [resolved] = engine.takeChanges();
+    expect([resolved?.kind, resolved?.incident.status, resolved?.incident.summary]).toEqual(['resolved', 'resolved', '']);
+  });
+
+  it('reports a cause link once, as linked', () => {
+    const engine = new Engine([crash, port]);
+    engine.add(m(port, ev('Error: listen EADDRINUSE: address already in use :::3000', 0, { service: 'api', file: 'api-error.log' })));
+    expect(engine.takeChanges().map((c) => c.kind)).toEqual(['opened']);
+    for (let i = 0; i < 3; i++) engine.add(exit(1, i + 1));
+    const changes = engine.takeChanges();
+    expect(changes.map((c) => [c.kind, c.incident.rule])).toEqual([['opened', 'crash'], ['linked', 'port']]);
+    expect(changes[0]?.incident.links.map((l) => l.relation)).toEqual(['caused-by']);
+    engine.add(exit(1, 5));
+    expect(engine.takeChanges().map((c) => c.kind)).toEqual(['updated']);
+  });
+});
+
+describe('linkRootCauses', () => {
+  it('links a crash loop to the port conflict of the same service and time', () => {
+    const matches = [
+      m(port, ev('Error: listen EADDRINUSE: address already in use :::3000', 0, { service: 'api', file: 'api-error.log' })),
+      ...[1, 2, 3].map((s) => exit(1, s)),
+      m(port, ev('Error: listen EADDRINUSE: address already in use :::4000', 5, { service: 'web', file: 'web-error.log' })),
+    ];
+    const incidents = linkRootCauses(correlate([crash, port], matches, undefined), [crash, port], new Set());
+    const loop = incidents.find((i) => i.rule === 'crash');
+    expect(loop?.links.map((l) => [l.rule, l.relation])).toEqual([['port', 'caused-by']]);
+    const web = incidents.find((i) => i.rule === 'port' && i.services.includes('web'));
+    expect(web?.links).toEqual([]);
+  });
+});
