@@ -1,11 +1,19 @@
 // Small pieces shared by the commands: version, option parsers, warnings.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
 import { distance } from 'fastest-levenshtein';
 import { SEVERITIES, type Severity } from '../model.js';
 import { parseDuration } from '../rules/duration.js';
 import { visibleLine } from '../text/terminal.js';
+
+/** Where `watch` keeps its store, and where `incidents list` and `report` read by default. */
+export function defaultStatePath(): string {
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'incident-analyser', 'watch.db');
+}
 
 export class UsageError extends UserError {
   override name = 'UsageError';

@@ -1,4 +1,4 @@
-// `incidents list --db <file>` and `report --db <file> --out <dir>`: read the store.
+// `incidents list` and `report --out <dir>`: read the store (`--db`, by default the one `watch` keeps).
 import { Option, type Command } from 'commander';
 import type { AnalysisResult, Incident, Lang, Severity } from '../model.js';
 import { resultFromIncidents } from '../pipeline/stored-result.js';
@@ -6,7 +6,7 @@ import { toJsonDocument } from '../sinks/json.js';
 import { renderText } from '../sinks/console-text.js';
 import { inertJson, visible } from '../text/terminal.js';
 import { loadRules } from '../rules/load-rules.js';
-import { makeOutput, parseSeverity, parseTimeArg, unknownRule, VERSION } from './common.js';
+import { defaultStatePath, makeOutput, parseSeverity, parseTimeArg, unknownRule, VERSION } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 import { langOption, resolveLang } from './lang.js';
@@ -54,7 +54,7 @@ async function readIncidents(flags: ListFlags): Promise<Incident[]> {
 
 function filterOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--db <file>', 'the SQLite store written by analyze --db')
+    .option('--db <file>', `the SQLite store written by watch or analyze --db (default ${defaultStatePath()})`, defaultStatePath())
     .option('--rule <id>', 'only this rule')
     .option('--min-severity <severity>', 'only at or above this severity', parseSeverity)
     .addOption(new Option('--status <status>', 'only open or resolved incidents').choices(['open', 'resolved']))

@@ -15,7 +15,8 @@ export function checkOutDir(out: string | undefined): void {
   }
 }
 
-export async function writeReportSet(result: AnalysisResult, out: string, lang: Lang = 'en'): Promise<string[]> {
+/** `only`: rewrite the pages of these incidents (watch mode: the ones that changed); the summary always. */
+export async function writeReportSet(result: AnalysisResult, out: string, lang: Lang = 'en', only?: ReadonlySet<string>): Promise<string[]> {
   const { writeReports } = await import('../sinks/markdown-report.js');
-  return writeReports(result, out, { tool: { name: 'incident-analyser', version: VERSION }, fileMode: quotingMode(), lang });
+  return writeReports(result, out, { tool: { name: 'incident-analyser', version: VERSION }, fileMode: quotingMode(), lang, only });
 }

@@ -2,21 +2,19 @@
 // incident opened, escalated or resolved, keep reports and the store current. Exits 0 on
 // SIGINT/SIGTERM after flushing positions and incidents; never exits because of input.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import pc from 'picocolors';
-import type { Incident, IncidentChangeKind, Lang } from '../model.js';
+import type { Incident, IncidentChangeKind, Lang, OutboxEntry } from '../model.js';
 import { loadRules } from '../rules/load-rules.js';
 
 import { resultFromIncidents } from '../pipeline/stored-result.js';
-import { toJsonIncident } from '../sinks/json.js';
 import { inertJson, visibleLine } from '../text/terminal.js';
 
 
 import { UserError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { collect, makeOutput, UsageError, type Output } from './common.js';
+import { collect, defaultStatePath, makeOutput, UsageError, type Output } from './common.js';
 import { checkOutDir, writeReportSet } from './report-output.js';
 import { addSinkOptions, openSinks, recordContext, reportOutcomes, type SinkFlags } from './sink-options.js';
 import { langOption, resolveLang } from './lang.js';
@@ -51,12 +49,11 @@ interface WatchFlags extends SinkFlags {
   lang?: Lang;
 }
 
-export function defaultStatePath(): string {
-  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'incident-analyser', 'watch.db');
-}
+export { defaultStatePath };
 
-const CHANGE_LABEL: Record<Exclude<IncidentChangeKind, 'linked'>, MessageId> = {
+type ShownChange = Exclude<IncidentChangeKind, 'linked'>;
+
+const CHANGE_LABEL: Record<ShownChange, MessageId> = {
   opened: 'console.change.opened',
   updated: 'console.change.updated',
   escalated: 'console.change.escalated',
@@ -65,7 +62,7 @@ const CHANGE_LABEL: Record<Exclude<IncidentChangeKind, 'linked'>, MessageId> = {
 
 const plain = visibleLine;
 
-export function incidentChangeLine(incident: Incident, change: Exclude<IncidentChangeKind, 'linked'>, color: boolean, lang: Lang = 'en'): string {
+export function incidentChangeLine(incident: Incident, change: ShownChange, color: boolean, lang: Lang = 'en'): string {
   const label = t(lang, CHANGE_LABEL[change]).padEnd(lang === 'en' ? 9 : 4);
   const sev = severityLabel(incident.severity, lang);
   const paint = (s: string): string => {
@@ -78,29 +75,34 @@ export function incidentChangeLine(incident: Incident, change: Exclude<IncidentC
 }
 
 /**
- * Rewrites the reports after a checkpoint that changed incidents. A folder that cannot be written
- * (a full disk) is said once, not every second, and watching goes on; the next change retries,
- * and a recovery is said too.
+ * Rewrites the reports of the incidents that changed (the summary lists all). A folder that
+ * cannot be written (a full disk) is said once, not every second, and watching goes on; the
+ * pages not written are kept for the next checkpoint, and a recovery is said too.
  */
-function reportWriter(dir: string, store: Store, out: Output, language: { rules: CompiledRule[]; lang: Lang }): (changed: Incident[]) => Promise<void> {
+function reportWriter(dir: string, store: Store, out: Output, language: { rules: CompiledRule[]; lang: Lang }): (changed: ReadonlySet<string>) => Promise<void> {
   let failing: string | undefined;
-  let pending = false;
+  const pending = new Set<string>();
   return async (changed) => {
-    if (changed.length === 0 && !pending) return;
+    for (const id of changed) pending.add(id);
+    if (pending.size === 0) return;
     try {
       // stored incidents keep English texts; the reports are written in the chosen language
       const stored = resultFromIncidents(store.listIncidents());
-      await writeReportSet(localize(stored, language.rules, language.lang, () => {}), dir, language.lang);
+      await writeReportSet(localize(stored, language.rules, language.lang, () => {}), dir, language.lang, pending);
       if (failing !== undefined) out.warn(`reports in ${dir} are up to date again`);
       failing = undefined;
-      pending = false;
+      pending.clear();
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      pending = true;
       if (err.message !== failing) out.warn(`${err.message}; still watching, the reports will be written when possible`);
       failing = err.message;
     }
   };
+}
+
+/** Changes worth a console line and an alert. */
+function notable(kind: IncidentChangeKind): kind is 'opened' | 'escalated' | 'resolved' {
+  return kind === 'opened' || kind === 'escalated' || kind === 'resolved';
 }
 
 export function registerWatch(program: Command): void {
@@ -165,6 +167,7 @@ export function registerWatch(program: Command): void {
         sinks.reassert(store.listIncidents({ status: 'open' }).map((i) => toChangeRecord(i, 'opened', recordCtx)));
         sinks.startResending();
       }
+      const writeChanged = flags.out !== undefined ? reportWriter(flags.out, store, out, { rules, lang }) : async (): Promise<void> => {};
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
@@ -181,18 +184,40 @@ export function registerWatch(program: Command): void {
         checkpointMs: Number(flags.checkpointInterval),
         warn: (m) => out.warn(m),
         signal: controller.signal,
-        onIncident: (incident, change) => {
-          if (change === 'updated' || change === 'linked') return;
-          const record = toChangeRecord(incident, change, recordCtx);
-          sinks?.push([record]);
-          if (flags.format === 'json') {
-            process.stdout.write(`${inertJson(JSON.stringify(record))}\n`);
-          } else {
-            const shown = lang === 'en' ? incident : (renderIncidentTexts([incident], rules, lang)[0] ?? incident);
-            process.stdout.write(`${incidentChangeLine(shown, change, color, lang)}\n`);
-          }
-        },
-        onCheckpoint: flags.out !== undefined ? reportWriter(flags.out, store, out, { rules, lang }) : undefined,
+        // console lines, report rewrites and alert deliveries drain the store's outbox, each
+        // with its own cursor: a change goes out once it is saved, once, across kill -9
+        sinks: [
+          {
+            name: flags.format === 'json' ? 'console-json' : 'console',
+            deliver: (entries: OutboxEntry[], ack: (seq: number) => void) => {
+              for (const { seq, at, change } of entries) {
+                if (notable(change.kind)) {
+                  if (flags.format === 'json') process.stdout.write(`${inertJson(JSON.stringify(toChangeRecord(change.incident, change.kind, recordCtx, new Date(at))))}\n`);
+                  else {
+                    const shown = lang === 'en' ? change.incident : (renderIncidentTexts([change.incident], rules, lang)[0] ?? change.incident);
+                    process.stdout.write(`${incidentChangeLine(shown, change.kind, color, lang)}\n`);
+                  }
+                }
+                ack(seq);
+              }
+            },
+          },
+          ...(flags.out !== undefined
+            ? [{ name: `reports:${path.resolve(flags.out)}`, deliver: (entries: OutboxEntry[]) => writeChanged(new Set(entries.map((e) => e.change.incident.id))) }]
+            : []),
+          ...(sinks
+            ? [
+                {
+                  // the delivery queue retries on its own; the outbox hands it each change once
+                  name: 'alerts',
+                  deliver: (entries: OutboxEntry[]) => {
+                    const records = entries.flatMap(({ at, change }) => (notable(change.kind) ? [toChangeRecord(change.incident, change.kind, recordCtx, new Date(at))] : []));
+                    if (records.length > 0) sinks.push(records);
+                  },
+                },
+              ]
+            : []),
+        ],
       });
       if (!flags.quiet) {
         const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');

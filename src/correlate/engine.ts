@@ -36,6 +36,21 @@ export interface GroupState {
   arrival: number;
 }
 
+/** Is this (JSON-restored) value a group's state? The strategy checks its own part. */
+export function isGroupState(value: unknown): value is GroupState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'rule' in value &&
+    typeof value.rule === 'string' &&
+    'key' in value &&
+    typeof value.key === 'string' &&
+    'arrival' in value &&
+    typeof value.arrival === 'number' &&
+    'pending' in value
+  );
+}
+
 export interface StateDelta {
   put: GroupState[];
   remove: string[];

@@ -4,10 +4,11 @@
 // counted, and the byte offset to resume from — the start of the event still being built, so a
 // restart re-reads it whole — are saved in one SQLite transaction.
 import path from 'node:path';
-import type { Incident, IncidentChangeKind, LogEvent, SavedPosition } from '../model.js';
+import type { Incident, LogEvent, SavedPosition } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
-import { Engine, type GroupState } from '../correlate/engine.js';
+import { Engine, groupKeyOf, isGroupState } from '../correlate/engine.js';
+import { OutboxDrain, type ChangeSink } from './outbox-drain.js';
 import { renderIncidentText } from '../sinks/incident-text.js';
 import { StreamParser } from '../parse/stream-parser.js';
 import { serviceFromFileName } from '../sources/discover.js';
@@ -30,7 +31,7 @@ import type { Store, TraceRow } from '../store/store.js';
 import { processEvents, readProcessTable } from '../sources/process-table.js';
 import fs from 'node:fs/promises';
 
-const STATE_KEY = 'engine';
+const STATE_KEY = 'files';
 /** A change worth a console line is saved and shown this soon, not at the next periodic checkpoint. */
 const NOTABLE_CHECKPOINT_MS = 20;
 
@@ -54,10 +55,8 @@ export interface WatchOptions {
   psIntervalMs?: number;
   /** Where the process table is read (tests point it elsewhere). */
   procRoot?: string;
-  /** Extra events to feed each tick (process table snapshots). */
-  onIncident: (incident: Incident, change: IncidentChangeKind) => void;
-  /** Called after each checkpoint with every incident changed since the last one. */
-  onCheckpoint?: (changed: Incident[]) => void | Promise<void>;
+  /** Where incident changes go: each drains the store's outbox with its own cursor, off the reading loop. */
+  sinks: ChangeSink[];
   warn: (message: string) => void;
   signal: AbortSignal;
 }
@@ -83,6 +82,7 @@ export class Watcher {
   private readonly engine: Engine;
   private readonly ruleById: Map<string, CompiledRule>;
   private notableTimer: NodeJS.Timeout | undefined;
+  private readonly drains: OutboxDrain[];
   private readonly tracked = new Map<FileFollower, Tracked>();
   private readonly byPath = new Map<string, FileFollower>();
   private readonly roots: WatchRoot[];
@@ -104,7 +104,8 @@ export class Watcher {
     this.matcher = new Matcher(options.rules);
     const state = options.store.loadWatchState(STATE_KEY);
     const saved = isSavedState(state) ? state : undefined;
-    this.engine = new Engine(options.rules, saved?.engine ?? []);
+    this.engine = new Engine(options.rules, options.store.loadEngineState().filter(isGroupState));
+    this.drains = options.sinks.map((sink) => new OutboxDrain(options.store.outboxConsumer(sink.name, { start: sink.start }), sink, options.warn));
     this.ruleById = new Map(options.rules.map((r) => [r.spec.id, r]));
     this.lastCheckpointAt = saved?.checkpointAt ?? 0;
     for (const head of saved?.knownHeads ?? []) this.known.rememberHead(head);
@@ -120,6 +121,8 @@ export class Watcher {
       // content we read before: its copies are not new files
       this.known.rememberFile(p.dev, p.ino, p);
     }
+    // changes committed before a kill but not yet delivered go out first
+    for (const d of this.drains) d.wake();
     await this.enqueue(() => this.resume());
     for (const file of initialFiles(this.roots)) await this.enqueue(() => this.ensure(file, this.options.fromStart || !this.firstRun));
     // Rotated parts we never read: on a first run with --from-start, all of them; after a
@@ -186,6 +189,7 @@ export class Watcher {
       await this.checkpoint();
       for (const f of this.tracked.keys()) await f.close();
     });
+    for (const d of this.drains) await d.flush();
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -473,31 +477,27 @@ export class Watcher {
     const changes = this.engine.takeChanges();
     // the store keeps rendered incidents (reports and `incidents list` read them); rendering
     // runs here, per changed incident per checkpoint, never per matched line
-    const latest = new Map<string, Incident>();
-    for (const c of changes) latest.set(c.incident.id, c.incident);
     const rendered = new Map<string, Incident>();
-    for (const [id, inc] of latest) {
-      const rule = this.ruleById.get(inc.rule);
-      rendered.set(id, rule ? renderIncidentText(inc, rule) : inc);
+    for (const c of changes) {
+      const rule = this.ruleById.get(c.incident.rule);
+      rendered.set(c.incident.id, rule ? renderIncidentText(c.incident, rule) : c.incident);
     }
-    const changed = [...rendered.values()];
+    const delta = this.engine.takeStateDelta();
     this.lastCheckpointAt = Date.now();
     for (const f of this.tracked.keys()) this.remember(f);
     const knownHeads = this.known.recentHeads().map((h) => ({ fingerprint: h.hash, fingerprintLength: h.length }));
-    const state: SavedState = { engine: this.engine.snapshot(), checkpointAt: this.lastCheckpointAt, knownHeads };
+    const state: SavedState = { checkpointAt: this.lastCheckpointAt, knownHeads };
     this.options.store.saveCheckpoint({
       positions,
-      state: { key: STATE_KEY, value: state },
-      incidents: changed,
+      state: [{ key: STATE_KEY, value: state }],
+      engine: { put: delta.put.map((g) => ({ key: groupKeyOf(g.rule, g.key), value: g })), remove: delta.remove },
+      incidents: [...rendered.values()],
+      changes,
       trace: this.trace,
     });
     this.trace = [];
-    // reported only once saved: an incident on the console is always in the store
-    for (const c of changes) {
-      const inc = rendered.get(c.incident.id);
-      if (inc && c.kind !== 'updated' && c.kind !== 'linked') this.options.onIncident(inc, c.kind);
-    }
-    await this.options.onCheckpoint?.(changed);
+    // delivered only once saved: an incident on the console is always in the store
+    if (changes.length > 0) for (const d of this.drains) d.wake();
   }
 }
 
@@ -531,7 +531,6 @@ async function findRotated(saved: SavedPosition): Promise<string | undefined> {
 }
 
 interface SavedState {
-  engine: GroupState[];
   /** Wall-clock ms of the checkpoint: files modified after it may hold lines we never read. */
   checkpointAt: number;
   /** Fingerprints of content already read (rotated copies starting so are not new). */
@@ -539,6 +538,5 @@ interface SavedState {
 }
 
 function isSavedState(v: unknown): v is SavedState {
-  if (typeof v !== 'object' || v === null || !('engine' in v) || !('checkpointAt' in v)) return false;
-  return Array.isArray(v.engine);
+  return typeof v === 'object' && v !== null && 'checkpointAt' in v && typeof v.checkpointAt === 'number';
 }

@@ -27,6 +27,8 @@ export interface RenderOptions {
   tool?: ToolInfo;
   /** Language of the fixed texts (the rule texts come translated in the incidents). Default en. */
   lang?: Lang;
+  /** Render the pages of these incidents only (watch mode rewrites changed incidents); the summary lists all. */
+  only?: ReadonlySet<string>;
 }
 
 export interface RenderedReports {
@@ -226,7 +228,7 @@ export function renderReports(result: AnalysisResult, options: RenderOptions = {
   const views = buildViews(result, generatedAt, tool, options.lang ?? 'en');
   return {
     summary: run(templates.summary, views.summary, join(dir, 'summary.md.hbs')),
-    incidents: views.incidents.map(({ id, fileName, view }) => ({
+    incidents: views.incidents.filter(({ id }) => !options.only || options.only.has(id)).map(({ id, fileName, view }) => ({
       id,
       fileName,
       markdown: run(templates.incident, view, join(dir, 'incident.md.hbs')),

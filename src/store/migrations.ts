@@ -124,6 +124,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN rule_paths TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 4,
+    description: 'watch mode: engine state per group, outbox of incident changes and consumer cursors',
+    // All three are written in the checkpoint transaction with the positions: the engine's groups
+    // (only the changed ones each time), the changes it emitted (one row each, numbered), and,
+    // separately, each outbox consumer's cursor (the last change it handled).
+    sql: `
+      CREATE TABLE engine_groups (
+        key        TEXT PRIMARY KEY,
+        state      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE outbox (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          TEXT NOT NULL,
+        incident_id TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        incident    TEXT
+      );
+      CREATE TABLE outbox_cursors (
+        consumer   TEXT PRIMARY KEY,
+        seq        INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

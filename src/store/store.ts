@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { SEVERITIES, severityRank } from '../model.js';
-import type { AnalysisResult, Incident, SavedPosition, Severity } from '../model.js';
+import type { AnalysisResult, Incident, IncidentChange, SavedPosition, Severity } from '../model.js';
 import { WatchStateTables, type TraceRow, type WatchCheckpoint } from './watch-state.js';
+import { OutboxTables, type OutboxConsumer } from './outbox.js';
 
+export type { OutboxConsumer } from './outbox.js';
 export type { TraceRow, WatchCheckpoint } from './watch-state.js';
 import { StoreError, toStoreError } from './errors.js';
 import { describeFile } from './files-seen.js';
@@ -73,12 +75,24 @@ export interface Store {
   loadWatchState(key: string): unknown;
   /** Watch mode: save one state value on its own (outside a checkpoint). */
   saveWatchState(key: string, value: unknown): void;
-  /** Watch mode: changed incidents, positions and state in one transaction. */
-  saveCheckpoint(checkpoint: WatchCheckpoint & { incidents: Incident[] }): void;
+  /** Watch mode: the engine's saved groups. */
+  loadEngineState(): unknown[];
+  /**
+   * Watch mode: changed incidents, their outbox rows, positions and state in one transaction.
+   * `changes` reference incidents by id; each is saved as `incidents` has it.
+   */
+  saveCheckpoint(checkpoint: Checkpoint): void;
+  /**
+   * A named reader of the outbox (console, reports, alert sinks, remediation): several drain it
+   * independently, each from its own durable cursor. A new name starts at the end of the outbox.
+   */
+  outboxConsumer(name: string, options?: { start?: 'start' | 'end' }): OutboxConsumer;
   /** The event trace written by checkpoints (when tracing is on). */
   readTrace(): TraceRow[];
   close(): void;
 }
+
+export type Checkpoint = WatchCheckpoint & { incidents: Incident[]; changes: IncidentChange[] };
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
@@ -153,7 +167,8 @@ class SqliteStore implements Store {
   readonly #insertRun: Database.Statement<[RunRow]>;
   readonly #upsertFile: Database.Statement<[FileRow]>;
   readonly #watch: WatchStateTables;
-  readonly #checkpoint: Database.Transaction<(cp: WatchCheckpoint & { incidents: Incident[] }, now: string) => void>;
+  readonly #outbox: OutboxTables;
+  readonly #checkpoint: Database.Transaction<(cp: Checkpoint, now: string) => void>;
   readonly #save: Database.Transaction<
     (result: AnalysisResult, run: RunInfo, files: readonly FileSeen[], now: string) => SaveOutcome
   >;
@@ -194,8 +209,15 @@ class SqliteStore implements Store {
       this.#write(result, run, files, now),
     );
     this.#watch = new WatchStateTables(db);
-    this.#checkpoint = db.transaction((cp: WatchCheckpoint & { incidents: Incident[] }, now: string) => {
+    this.#outbox = new OutboxTables(db, (id) => this.getIncident(id));
+    this.#checkpoint = db.transaction((cp: Checkpoint, now: string) => {
       this.#upsertIncidents(cp.incidents, now);
+      // the outbox row carries the incident as saved (rendered), not the engine's bare one
+      const saved = new Map(cp.incidents.map((i) => [i.id, i]));
+      this.#outbox.append(
+        cp.changes.map((c) => ({ kind: c.kind, incident: saved.get(c.incident.id) ?? c.incident })),
+        now,
+      );
       this.#watch.write(cp, now);
     });
   }
@@ -217,9 +239,25 @@ class SqliteStore implements Store {
     return this.#guard(() => this.#watch.trace());
   }
 
-  saveCheckpoint(checkpoint: WatchCheckpoint & { incidents: Incident[] }): void {
-    const now = this.#now().toISOString();
-    this.#guard(() => this.#checkpoint.immediate(checkpoint, now));
+  loadEngineState(): unknown[] {
+    return this.#guard(() => this.#watch.engineGroups());
+  }
+
+  saveCheckpoint(checkpoint: Checkpoint): void {
+    const now = this.#now();
+    this.#guard(() => {
+      this.#checkpoint.immediate(checkpoint, now.toISOString());
+      if (checkpoint.changes.length > 0) this.#outbox.prune(now);
+    });
+  }
+
+  outboxConsumer(name: string, options: { start?: 'start' | 'end' } = {}): OutboxConsumer {
+    const consumer = this.#guard(() => this.#outbox.consumer(name, { start: options.start, now: this.#now }));
+    return {
+      name,
+      pending: (limit) => this.#guard(() => consumer.pending(limit)),
+      ack: (seq) => this.#guard(() => consumer.ack(seq)),
+    };
   }
 
   saveAnalysis(result: AnalysisResult, run: RunInfo): SaveOutcome {

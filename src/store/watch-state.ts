@@ -1,7 +1,8 @@
-// Watch mode's part of the store: read positions, the live correlator's state and the optional
-// event trace, all written with the changed incidents in ONE transaction per checkpoint. After a
-// `kill -9` the store holds the state of one checkpoint exactly: positions and counts agree, so
-// re-reading the lines after it counts nothing twice.
+// Watch mode's part of the store: read positions, the sources' and the engine's state, and the
+// optional event trace, all written with the changed incidents and their outbox rows in ONE
+// transaction per checkpoint. After a `kill -9` the store holds the state of one checkpoint
+// exactly: positions, counts and changes agree, so re-reading the lines after it counts nothing
+// twice and reports nothing twice.
 import type Database from 'better-sqlite3';
 import type { SavedPosition } from '../model.js';
 
@@ -15,7 +16,10 @@ export interface TraceRow {
 export interface WatchCheckpoint {
   /** Every followed file's position; rows of files no longer followed are dropped. */
   positions: SavedPosition[];
-  state: { key: string; value: unknown };
+  /** Keyed state values (each source's own checkpoint data), replaced whole. */
+  state: Array<{ key: string; value: unknown }>;
+  /** The engine's groups changed (put) and forgotten (remove) since the last checkpoint. */
+  engine: { put: Array<{ key: string; value: unknown }>; remove: string[] };
   trace: TraceRow[];
 }
 
@@ -38,6 +42,9 @@ export class WatchStateTables {
   readonly #putState: Database.Statement;
   readonly #insertTrace: Database.Statement;
   readonly #trace: Database.Statement<[], TraceRow>;
+  readonly #groups: Database.Statement<[], { state: string }>;
+  readonly #putGroup: Database.Statement;
+  readonly #deleteGroup: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
     this.#positions = db.prepare('SELECT dev, ino, path, fingerprint, fingerprint_length, offset, line, tail_hash FROM positions ORDER BY path');
@@ -51,6 +58,16 @@ export class WatchStateTables {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
     this.#insertTrace = db.prepare('INSERT INTO event_trace (rule, file, line, text) VALUES (@rule, @file, @line, @text)');
     this.#trace = db.prepare('SELECT rule, file, line, text FROM event_trace ORDER BY id');
+    this.#groups = db.prepare('SELECT state FROM engine_groups ORDER BY key');
+    this.#putGroup = db.prepare(`
+      INSERT INTO engine_groups (key, state, updated_at) VALUES (@key, @state, @updated_at)
+      ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`);
+    this.#deleteGroup = db.prepare('DELETE FROM engine_groups WHERE key = ?');
+  }
+
+  /** The engine's saved groups (parsed JSON; the engine checks what it takes back). */
+  engineGroups(): unknown[] {
+    return this.#groups.all().map((r): unknown => JSON.parse(r.state));
   }
 
   positions(): SavedPosition[] {
@@ -97,7 +114,9 @@ export class WatchStateTables {
         updated_at: now,
       });
     }
-    this.#putState.run({ key: cp.state.key, value: JSON.stringify(cp.state.value), updated_at: now });
+    for (const st of cp.state) this.#putState.run({ key: st.key, value: JSON.stringify(st.value), updated_at: now });
+    for (const g of cp.engine.put) this.#putGroup.run({ key: g.key, state: JSON.stringify(g.value), updated_at: now });
+    for (const key of cp.engine.remove) this.#deleteGroup.run(key);
     for (const t of cp.trace) this.#insertTrace.run(t);
   }
 }

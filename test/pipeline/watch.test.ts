@@ -82,7 +82,12 @@ function traced(): number[] {
 async function waitForTrace(total: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (fs.existsSync(path.join(dir, 'state.db')) && traced().length >= total) return;
+    // a watcher killed while creating the store leaves it unmigrated until the next one starts
+    try {
+      if (fs.existsSync(path.join(dir, 'state.db')) && traced().length >= total) return;
+    } catch {
+      // not readable yet
+    }
     await sleep(200);
   }
 }
