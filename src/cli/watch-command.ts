@@ -184,6 +184,12 @@ export function registerWatch(program: Command): void {
         checkpointMs: Number(flags.checkpointInterval),
         warn: (m) => out.warn(m),
         signal: controller.signal,
+        // said once the starting positions are saved: from then on no line written is missed
+        onReady: () => {
+          if (flags.quiet) return;
+          const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
+          process.stderr.write(`incident-analyser: ${t(lang, 'console.watching', { what: what || t(lang, 'console.processTable'), db: dbPath })}\n`);
+        },
         // console lines, report rewrites and alert deliveries drain the store's outbox, each
         // with its own cursor: a change goes out once it is saved, once, across kill -9
         sinks: [
@@ -219,10 +225,6 @@ export function registerWatch(program: Command): void {
             : []),
         ],
       });
-      if (!flags.quiet) {
-        const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
-        process.stderr.write(`incident-analyser: ${t(lang, 'console.watching', { what: what || t(lang, 'console.processTable'), db: dbPath })}\n`);
-      }
       try {
         await watcher.run();
       } finally {
