@@ -200,7 +200,16 @@ export class Engine {
       if (extra) inc.links.push(...extra.links);
       return inc;
     };
-    for (const p of this.changes) out.push({ kind: p.kind, incident: build(p) });
+    // one change per kind per incident per take (several escalation steps in one take are one
+    // escalation; an incident that opened in this take shows its count already)
+    const kinds = new Map<IncidentAgg, Set<IncidentChangeKind>>();
+    for (const p of this.changes) {
+      const had = kinds.get(p.agg) ?? new Set<IncidentChangeKind>();
+      kinds.set(p.agg, had);
+      if (had.has(p.kind) || (p.kind === 'escalated' && had.has('opened'))) continue;
+      had.add(p.kind);
+      out.push({ kind: p.kind, incident: build(p) });
+    }
     for (const [agg, group] of this.updated) out.push({ kind: 'updated', incident: build({ kind: 'updated', agg, group }) });
     // links that changed on an incident with no other change
     const reported = new Set(out.map((c) => c.incident.id));

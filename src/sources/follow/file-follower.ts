@@ -177,8 +177,12 @@ export class FileFollower {
       this.pending = Buffer.alloc(0);
       this.sink.text(this, tail.toString('latin1'), start, this.offset);
     }
+    this.closedTailHash = await tailHashAt(this.fh, this.offset).catch(() => '');
     await this.fh.close().catch(() => undefined);
   }
+
+  /** Hash of the bytes before the offset at close(): a retired file's position needs it to be resumable. */
+  closedTailHash = '';
 
   /**
    * The first bytes and the bytes before `offset`, as we READ them. Hashing what was read, not

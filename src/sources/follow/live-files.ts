@@ -92,7 +92,7 @@ export class LiveFiles implements Source {
       this.saved.set(`${p.dev}:${p.ino}`, p);
       // content we read before: its copies are not new files
       this.known.rememberFile(p.dev, p.ino, p);
-      this.followed.add(p.path);
+      if (this.roots.some((r) => r.accepts(p.path))) this.followed.add(p.path);
     }
     await host.enqueue(() => this.resume());
     // Rotated parts we never read come first, oldest first, so lines reach the engine in the
@@ -107,7 +107,10 @@ export class LiveFiles implements Source {
       for (const file of rotatedOldestFirst(initialFiles(this.roots, true))) await host.enqueue(() => this.adoptRotated(file, this.lastCheckpointAt - RESTART_MARGIN_MS));
     }
     for (const file of initialFiles(this.roots)) await host.enqueue(() => this.ensure(file, this.options.fromStart || !this.firstRun));
-    this.saved.clear(); // what was not claimed now belonged to files gone while we were away
+    // a saved file its path still named at the first look but that rotated away before it was
+    // opened (its inode may even be reused by now): drain its rotated copy
+    await host.enqueue(() => this.resume(true));
+    this.saved.clear();
     this.dirWatchers = new DirWatchers((p) => this.onPath(p));
     this.dirWatchers.add(watchDirs(this.roots));
     this.timers.push(setInterval(() => void host.enqueue(() => this.pollAll()), this.options.pollMs));
@@ -193,12 +196,16 @@ export class LiveFiles implements Source {
     }, 10);
   }
 
-  /** Files rotated away while we were not running: drain them from where we stopped. */
-  private async resume(): Promise<void> {
+  /**
+   * Files rotated away while we were not running: drain them from where we stopped. Before the
+   * live files are opened, a saved file still at its live path is left to ensure(); `last` is
+   * the pass after it, for what ensure() did not claim.
+   */
+  private async resume(last = false): Promise<void> {
     const current = new Set(initialFiles(this.roots));
     for (const [key, saved] of this.saved) {
       const st = await fs.stat(saved.path).catch(() => undefined);
-      if (st && `${st.dev}:${st.ino}` === key && current.has(saved.path)) continue; // resumed by ensure()
+      if (!last && st && `${st.dev}:${st.ino}` === key && current.has(saved.path)) continue; // resumed by ensure()
       const moved = await findRotated(saved);
       if (!moved) {
         if (saved.offset > 0) this.host.warn(`${saved.path}: rotated away while incident-analyser was not running and no copy was found; lines after offset ${saved.offset} may be missing`);
@@ -361,10 +368,12 @@ export class LiveFiles implements Source {
     const id = this.ids.get(f);
     if (f.detached && id !== undefined && Date.now() - f.lastDataAt > DRAINED_AFTER_MS) {
       this.remember(f);
+      // closing the stream completes its last event: the offset is the end. The hash of the
+      // bytes before it is saved too: without it a restart took the drained file for one
+      // rewritten while it was away and read it again whole (issue 7: +1,500 lines)
       await f.close();
-      // closing the stream completes its last event: the offset is the end
       const { offset, line } = this.host.close(id);
-      this.retired.set(`${f.dev}:${f.ino}`, { position: f.position(offset, line, ''), at: Date.now() });
+      this.retired.set(`${f.dev}:${f.ino}`, { position: f.position(offset, line, offset === f.offset ? f.closedTailHash : ''), at: Date.now() });
       this.ids.delete(f);
       this.host.touched();
     }
@@ -395,7 +404,9 @@ async function findRotated(saved: SavedPosition): Promise<string | undefined> {
   for (const name of names) {
     const file = path.join(dir, name);
     const st = await fs.stat(file).catch(() => undefined);
-    if (st?.isFile() && st.ino === saved.ino && st.dev === saved.dev) return file;
+    // the inode of a deleted file is soon reused (a copy made by the next rotation may get it):
+    // the same inode is the same file only if it still starts the same
+    if (st?.isFile() && st.ino === saved.ino && st.dev === saved.dev && (saved.fingerprintLength === 0 || (await headMatches(file, saved)))) return file;
   }
   for (const name of names) {
     const file = path.join(dir, name);
