@@ -209,7 +209,7 @@ export function registerWatch(program: Command): void {
             },
           },
           ...(flags.out !== undefined
-            ? [{ name: `reports:${path.resolve(flags.out)}`, deliver: (entries: OutboxEntry[]) => writeChanged(new Set(entries.map((e) => e.change.incident.id))) }]
+            ? [{ name: `reports:${path.resolve(flags.out)}`, retryEmpty: true, deliver: (entries: OutboxEntry[]) => writeChanged(new Set(entries.map((e) => e.change.incident.id))) }]
             : []),
           ...(sinks
             ? [

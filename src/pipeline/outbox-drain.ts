@@ -12,6 +12,11 @@ export interface ChangeSink {
   start?: 'start' | 'end';
   /** Handle the entries in order; ack(seq) after each one handled (or after a batch). */
   deliver(entries: OutboxEntry[], ack: (seq: number) => void): Promise<void> | void;
+  /**
+   * Also called with no entries at every checkpoint: a sink that keeps work of its own (reports
+   * that could not be written on a full disk) retries then, without waiting for the next change.
+   */
+  retryEmpty?: boolean;
 }
 
 export class OutboxDrain {
@@ -52,7 +57,10 @@ export class OutboxDrain {
     try {
       for (;;) {
         const entries = this.consumer.pending();
-        if (entries.length === 0) return;
+        if (entries.length === 0) {
+          if (this.sink.retryEmpty) await this.sink.deliver([], () => {});
+          return;
+        }
         await this.sink.deliver(entries, (seq) => this.consumer.ack(seq));
         const last = entries.at(-1)?.seq;
         if (last !== undefined) this.consumer.ack(last);

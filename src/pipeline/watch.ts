@@ -200,6 +200,6 @@ export class Watcher {
     });
     this.trace = [];
     // delivered only once saved: an incident on the console is always in the store
-    if (changes.length > 0) for (const d of this.drains) d.wake();
+    for (const d of this.drains) d.wake();
   }
 }
