@@ -168,6 +168,12 @@ export class FileFollower {
     return 'ok';
   }
 
+  /** A gzip rotated part: deliver its decompressed lines whole (it never grows). */
+  async deliverCompressed(): Promise<void> {
+    await this.deliverFrom(this.path, 0);
+    this.offset = (await this.fh.stat()).size;
+  }
+
   /** End of the road for a detached file: deliver a last line that never got its newline. */
   async close(): Promise<void> {
     if (this.pending.length > 0 && !this.skippingLongLine) {

@@ -58,7 +58,8 @@ export async function headMatches(file: string, fp: { fingerprint: string; finge
   return head !== undefined && head.length === fp.fingerprintLength && sha1(head) === fp.fingerprint;
 }
 
-async function readHead(file: string, length: number): Promise<Buffer> {
+/** The first `length` bytes of `file`, decompressed when it is gzip. */
+export async function readHead(file: string, length: number): Promise<Buffer> {
   if (!(await isGzip(file))) {
     const fh = await fs.open(file, 'r');
     try {

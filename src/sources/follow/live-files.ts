@@ -12,7 +12,9 @@ import type { SavedPosition } from '../../model.js';
 import type { Source, SourceCheckpoint, SourceHost } from '../source.js';
 import { DirWatchers } from './dir-watch.js';
 import { FileFollower, type FollowerSink } from './file-follower.js';
-import { FINGERPRINT_BYTES, headHash, headMatches } from './identity.js';
+import { FINGERPRINT_BYTES, headHash, headMatches, readHead } from './identity.js';
+import { isGzip } from '../read-file.js';
+import { createHash } from 'node:crypto';
 import { KnownContent } from './known-content.js';
 import { initialFiles, liveFileOf, watchDirs, watchRoot, type WatchRoot } from './watch-paths.js';
 
@@ -277,11 +279,34 @@ export class LiveFiles implements Source {
     }
     for (const f of this.ids.keys()) this.remember(f);
     if (await this.known.isKnown(file, st.dev, st.ino)) return;
+    if (await isGzip(file).catch(() => false)) {
+      await this.readCompressed(file);
+      return;
+    }
     const f = await FileFollower.open(file, this.sink, { fromStart: true });
     if (!f) return;
     f.detached = true;
     this.track(f, file, 0);
     await this.pollFollower(f);
+  }
+
+  /**
+   * A gzip rotated part (pm2-logrotate's `compress`) is read whole at once; its decompressed head
+   * is remembered (and saved with the checkpoint), so it is never read again.
+   */
+  private async readCompressed(file: string): Promise<void> {
+    const f = await FileFollower.open(file, this.sink, { fromStart: true });
+    if (!f) return;
+    f.detached = true;
+    this.track(f, file, 0);
+    await f.deliverCompressed();
+    await f.close();
+    const id = this.ids.get(f);
+    if (id !== undefined) this.host.close(id);
+    this.ids.delete(f);
+    const head = await readHead(file, FINGERPRINT_BYTES).catch(() => Buffer.alloc(0));
+    if (head.length > 0) this.known.rememberHead({ fingerprint: createHash('sha1').update(head).digest('hex'), fingerprintLength: head.length });
+    this.host.touched();
   }
 
   private isTrackedInode(dev: number, ino: number): boolean {
