@@ -94,7 +94,8 @@ interface JsonLine {
   fields: Record<string, string>;
 }
 
-const MESSAGE_KEYS = ['msg', 'message', 'event', 'error', 'err', 'stack', 'exc_info', 'exc', 'exception'];
+// `MESSAGE` and the `__REALTIME_TIMESTAMP`/`SYSLOG_IDENTIFIER`/`_PID` below: `journalctl -o json` saved to a file
+const MESSAGE_KEYS = ['msg', 'message', 'MESSAGE', 'event', 'error', 'err', 'stack', 'exc_info', 'exc', 'exception'];
 const TIME_KEYS = ['time', 'timestamp', '@timestamp', 'ts', 'date'];
 
 /** pino / winston / structlog-JSON / PM2 `log_type: json` lines → message text and fields. */
@@ -131,9 +132,12 @@ export function parseJsonLine(content: string): JsonLine | undefined {
       if (time !== undefined) break;
     }
   }
-  const pidValue = value.pid ?? value.process_id;
+  const journalMicros = value.__REALTIME_TIMESTAMP;
+  if (time === undefined && typeof journalMicros === 'string' && /^\d{1,20}$/.test(journalMicros)) time = Math.floor(Number(journalMicros) / 1000);
+  const journalPid = typeof value._PID === 'string' && /^\d{1,10}$/.test(value._PID) ? Number(value._PID) : undefined;
+  const pidValue = value.pid ?? value.process_id ?? journalPid;
   const levelValue = value.level ?? value.severity;
-  const serviceValue = value.app_name ?? value.service;
+  const serviceValue = value.app_name ?? value.service ?? value.SYSLOG_IDENTIFIER ?? value._SYSTEMD_UNIT;
   // PM2 `log_type: json` wraps the app's raw line in "message"; strip its trailing newline
   const text = parts.length ? parts.join('\n').replace(/\n+$/, '') : trimmed;
   return {

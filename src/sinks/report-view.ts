@@ -5,7 +5,7 @@
 // - strings this module composes from numbers and times (formatted times, counts, headlines) and
 //   fields ending in `Md` (already escaped Markdown) are safe to print as they are.
 import type { AnalysisResult, Incident, IncidentLink, Lang, Remediation, SkippedInput } from '../model.js';
-import { SEVERITIES } from '../model.js';
+import { SEVERITIES, severityRank } from '../model.js';
 import { inline, safeFileName, shellQuote } from './markdown-escape.js';
 import {
   formatBytes,
@@ -108,7 +108,7 @@ export interface SummaryView {
   scopes: string[];
   /** How many scopes were read apart ('' for one). */
   scopesRead: string;
-  top: { ref: IncidentRef; services: string; firstSeen: string; where: string } | null;
+  top: { ref: IncidentRef; services: string; firstSeen: string; where: string; stillOpen: boolean } | null;
   timeline: Timeline;
   /** Several scopes: one chart each, since their times can be months apart. */
   scopeTimelines: Array<{ scope: string; timeline: Timeline }>;
@@ -310,7 +310,9 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
   const to = parseTime(range.to);
   const approximateTimes = stats.approximateTimes || incidents.some((i) => i.timeApprox);
   const skipped = stats.skipped.slice(0, MAX_LISTED);
-  const top = incidents[0];
+  // the headline names what needs attention now: an open incident before a resolved one of any severity
+  const top = incidents.find((i) => i.status === 'open') ?? incidents[0];
+  const topOpenOfMany = top !== undefined && top.status === 'open' && incidents.some((i) => i.status !== 'open' && severityRank(i.severity) > severityRank(top.severity));
 
   const scopes = [...new Set(incidents.map((i) => i.scope ?? ''))].sort();
   const multiScope = scopes.length > 1;
@@ -374,7 +376,7 @@ function summaryView(result: AnalysisResult, refs: Refs, generatedAt: Date, tool
     top:
       top === undefined
         ? null
-        : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen, lang), where: where(top) },
+        : { ref: refs.ref(top, 'incidents/'), services: top.services.join(', '), firstSeen: formatTime(top.firstSeen, lang), where: where(top), stillOpen: topOpenOfMany },
     timeline: multiScope ? buildTimeline([], undefined, lang) : buildTimeline(incidents, undefined, lang),
     scopeTimelines: multiScope
       ? scopes.map((scope) => ({ scope: labels.get(scope) ?? scope, timeline: buildTimeline(incidents.filter((i) => (i.scope ?? '') === scope), undefined, lang) }))

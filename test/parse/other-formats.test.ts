@@ -20,6 +20,16 @@ describe('whole-line formats of other writers', () => {
     expect([next?.service, next?.pid, next?.text]).toEqual(['systemd', 1, 'api.service: Main process exited, code=exited, status=1/FAILURE']);
   });
 
+  it('journalctl -o json saved to a file: MESSAGE, __REALTIME_TIMESTAMP (µs), SYSLOG_IDENTIFIER and _PID', () => {
+    const [ev] = parseSnippet(
+      lines(
+        '{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1764740552470123","_PID":"4123","SYSLOG_IDENTIFIER":"shop-api","_SYSTEMD_UNIT":"shop-api.service","PRIORITY":"3","MESSAGE":"Error: listen EADDRINUSE: address already in use :::3000"}',
+      ),
+    );
+    expect([ev?.service, ev?.pid, ev?.text]).toEqual(['shop-api', 4123, 'Error: listen EADDRINUSE: address already in use :::3000']);
+    expect(new Date(ev?.time ?? 0).toISOString()).toBe('2025-12-03T05:42:32.470Z');
+  });
+
   it('journald short-iso needs the [pid] so Python logging lines are not read as syslog', () => {
     const [iso, py] = parseSnippet(lines('2026-12-03T02:11:47+0000 web1 node[99]: hello', '2026-12-03 02:11:48,246 ERROR app.tasks: failed'));
     expect([iso?.service, iso?.pid, iso?.text]).toEqual(['node', 99, 'hello']);

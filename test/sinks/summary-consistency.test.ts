@@ -81,4 +81,17 @@ describe('summary consistency', () => {
     expect(text).toMatch(/^Incidents kept in incidents\.db \(no logs were read now\)/);
     expect(text).not.toContain('0 lines');
   });
+
+  it('the headline names the most severe open incident, not a more severe one resolved long ago', () => {
+    const old = incident({ id: 'old-disk', rule: 'disk-full', title: 'Disk full', severity: 'critical', status: 'resolved', firstSeen: '2014-05-03T11:45:59.000Z', lastSeen: '2014-05-03T11:45:59.000Z' });
+    const now = incident({ id: 'port-now', rule: 'port-in-use', title: 'Port in use', severity: 'error' });
+    const md = summary({ incidents: [old, now], stats: stats(), files: [] });
+    const head = md.split('\n').find((l) => l.startsWith('**')) ?? '';
+    expect(head).toContain('The most severe still open is');
+    expect(head).toContain('Port in use');
+    expect(head).not.toContain('Disk full');
+    // with nothing open, the most severe is named as before
+    const closed = summary({ incidents: [old, { ...now, status: 'resolved' }], stats: stats(), files: [] });
+    expect(closed.split('\n').find((l) => l.startsWith('**'))).toContain('The most severe is');
+  });
 });
