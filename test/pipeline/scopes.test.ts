@@ -52,11 +52,18 @@ describe('analysing all of fixtures/ at once', () => {
       const folder = path.join(FIXTURES, name);
       const alone = await analyze({ paths: [folder], rules });
       // a run of one folder has no folder label, so its incident ids are what they always were; a
-      // second host named in its lines (excerpts of several machines) is the only split
-      expect(alone.incidents.every((i) => i.scope === undefined || i.scope.startsWith('@'))).toBe(true);
-      const mine = together.incidents.filter((i) => i.scope === folder || i.scope?.startsWith(`${folder}@`));
-      const scoped = (i: Incident, base: string): string => `${(i.scope ?? '').slice(base.length)} ${shape(i, base ? together.incidents : alone.incidents)}`;
-      expect(mine.map((i) => scoped(i, folder)).sort(), name).toEqual(alone.incidents.map((i) => scoped(i, '')).sort());
+      // second host named in its lines (excerpts of several machines) or a sub-folder of a
+      // collection (fixtures/real-excerpts-other-formats/*) is the only split
+      const inFolder = (scope: string | undefined): boolean =>
+        scope === folder || (scope?.startsWith(`${folder}@`) ?? false) || (scope?.startsWith(`${folder}${path.sep}`) ?? false);
+      expect(alone.incidents.every((i) => i.scope === undefined || i.scope.startsWith('@') || inFolder(i.scope))).toBe(true);
+      const mine = together.incidents.filter((i) => inFolder(i.scope));
+      const rel = (i: Incident): string => {
+        const s = i.scope ?? '';
+        return s.startsWith(folder) ? s.slice(folder.length) : s;
+      };
+      const scoped = (i: Incident, all: Incident[]): string => `${rel(i)} ${shape(i, all)}`;
+      expect(mine.map((i) => scoped(i, together.incidents)).sort(), name).toEqual(alone.incidents.map((i) => scoped(i, alone.incidents)).sort());
       total += alone.incidents.length;
     }
     expect(together.incidents).toHaveLength(total);
