@@ -6,11 +6,9 @@ import type { Incident, IncidentContext, ProcessRow, QuotedLine, ServiceFacts, S
 import type { FactBook, TimedError } from './fact-book.js';
 
 /** A PM2 exit line has second resolution; an app's error a few ms "after" it is still before it. */
-export const EXIT_SLACK_MS = 1000;
+const EXIT_SLACK_MS = 1000;
 /** Exits and handshakes this far around an incident still belong to it. */
-export const AROUND_MS = 60_000;
-/** Handshakes this far around a WebSocket incident are its own. */
-export const SOCKETS_AROUND_MS = 5000;
+const AROUND_MS = 60_000;
 const MAX_QUOTED = 3;
 const MAX_PROCESSES = 30;
 
@@ -79,7 +77,7 @@ function group(errors: TimedError[]): QuotedLine[] {
 }
 
 function sockets(book: FactBook, incident: Incident, first: number, last: number): SocketAccess | undefined {
-  const seen = incident.services.flatMap((s) => book.access.get(s) ?? []).filter((a) => a.time >= first - SOCKETS_AROUND_MS && a.time <= last + SOCKETS_AROUND_MS);
+  const seen = incident.services.flatMap((s) => book.access.get(s) ?? []).filter((a) => a.time >= first - 5000 && a.time <= last + 5000);
   if (seen.length === 0) return undefined;
   const top = (key: (a: (typeof seen)[number]) => string): [string, number] => {
     const counts = new Map<string, number>();

@@ -9,8 +9,6 @@ import { matchFacts } from '../match/facts.js';
 const RING = 4000;
 
 export interface TimedError {
-  /** Order in which the event was read (facts of deferred events are noted later: see settle). */
-  seq: number;
   time: number;
   approx: boolean;
   file: string;
@@ -19,7 +17,6 @@ export interface TimedError {
 }
 
 export interface TimedAccess {
-  seq: number;
   time: number;
   peer: string;
   path: string;
@@ -45,22 +42,12 @@ export class FactBook {
   readonly exits = new Map<string, number[]>();
   readonly errors = new Map<string, TimedError[]>();
   readonly access = new Map<string, TimedAccess[]>();
-  readonly pool = new Map<string, Array<{ seq: number; time: number; settings: Record<string, number> }>>();
+  readonly pool = new Map<string, Array<{ time: number; settings: Record<string, number> }>>();
   /** Snapshot file → PID → row. */
   readonly processes = new Map<string, Map<number, ProcessRow>>();
 
-  private seq = 0;
-
-  /** A place in reading order for an event whose facts are noted later (pipeline/fact-pass.ts). */
-  reserve(): number {
-    return this.seq++;
-  }
-
-  /**
-   * Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own
-   * log; `seq`: its place in reading order when it is noted out of order (from reserve()).
-   */
-  note(event: LogEvent, daemon: boolean, seq = this.seq++): void {
+  /** Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own log. */
+  note(event: LogEvent, daemon: boolean): void {
     if (event.kind === 'ps') {
       this.noteProcess(event);
       return;
@@ -90,21 +77,16 @@ export class FactBook {
           }
           break;
         case 'error':
-          if (!daemon) push(this.errors, event.service, { seq, time, approx: event.timeApprox, file: event.file, line: event.line, text: fact.text });
+          if (!daemon) push(this.errors, event.service, { time, approx: event.timeApprox, file: event.file, line: event.line, text: fact.text });
           break;
         case 'ws-access':
-          push(this.access, event.service, { seq, time, peer: fact.peer, path: fact.path, status: fact.status });
+          push(this.access, event.service, { time, peer: fact.peer, path: fact.path, status: fact.status });
           break;
         case 'pool':
-          if (!daemon) push(this.pool, event.service, { seq, time, settings: fact.settings });
+          if (!daemon) push(this.pool, event.service, { time, settings: fact.settings });
           break;
       }
     }
-  }
-
-  /** Back to reading order after facts were noted out of order: ties and overrides go as if read in one pass. */
-  settle(): void {
-    for (const map of [this.errors, this.access, this.pool]) for (const list of map.values()) list.sort((a, b) => a.seq - b.seq);
   }
 
   private noteProcess(event: LogEvent): void {

@@ -27,6 +27,10 @@ export const FACT_LITERALS: readonly string[] = [
   'listening at',
   ' on port ',
   // `address already in use` is a port-in-use literal, and PM2's daemon log (`exited with code`) is read whole
+  'error:',
+  'exception:',
+  'error [',
+  '"websocket ',
   'pool_size',
   'max_overflow',
   'connection_limit',
@@ -34,16 +38,6 @@ export const FACT_LITERALS: readonly string[] = [
   'connectiontimeoutmillis',
   'pool config',
 ];
-
-/**
- * Literals of the facts that are common in busy logs (error lines, WebSocket handshakes) and
- * needed by few incidents (the last error before a PM2 exit, the handshakes of a reconnect storm).
- * Their events are not built while reading: the parser keeps their bytes and time, and the fact
- * pass (pipeline/fact-pass.ts) builds only those an incident asks about. Building all of them
- * (68,000 of the 128 MiB bench file's 966,000 lines) halved the batch throughput.
- */
-// Exact case, as ERROR_LINE and WS_ACCESS need them (`FATAL ERROR:` is a heap-out-of-memory literal).
-export const DEFERRED_FACT_LITERALS: readonly string[] = ['Error:', 'Exception:', 'Error [', '"WebSocket '];
 
 // `> Ready on http://0.0.0.0:5000` (custom Next server), `- Local:        http://localhost:5000`
 // (Next 13+), `ready - started server on 0.0.0.0:3000` (Next 12/13), `Uvicorn running on
@@ -115,14 +109,4 @@ export function matchFacts(event: LogEvent): Fact[] {
     if (Object.keys(settings).length > 0) out.push({ kind: 'pool', settings });
   }
   return out;
-}
-
-// What a deferred event (one only DEFERRED_FACT_LITERALS hit) may state besides its error line or
-// handshake: a port, pool settings or a PM2 app no eager literal catches (`Local: http://…`,
-// `serving at 8080`, `pool max: 10`). Such events are built whatever the incidents, as before.
-const OTHER_FACT_HINT = /local:|(?:listening|running|started|serving) (?:on|at)|ready on|already in use|pool|App \[/i;
-
-/** Could `text` (a deferred event's) hold a port, pool or PM2 fact? Cheap, may say yes too often. */
-export function mayHoldOtherFact(text: string): boolean {
-  return OTHER_FACT_HINT.test(text);
 }

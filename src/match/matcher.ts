@@ -8,7 +8,7 @@ import type { CompiledPattern, CompiledRule } from '../rules/types.js';
 import type { RegexHit, RuleRegex } from '../rules/regex-engine.js';
 import { buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
 import { LiteralScanner } from '../parse/literal-scanner.js';
-import { DEFERRED_FACT_LITERALS, FACT_LITERALS } from './facts.js';
+import { FACT_LITERALS } from './facts.js';
 
 interface PatternPlan {
   pattern: CompiledPattern;
@@ -60,13 +60,13 @@ export class Matcher {
   private readonly plans: Record<LogEvent['kind'], Array<{ rule: CompiledRule; patterns: PatternPlan[] }>>;
   private readonly index: Record<LogEvent['kind'], LiteralIndex>;
 
-  /** `facts`: also build the events the fact patterns need, and keep the deferred ones (match/facts.ts), for reports. */
+  /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
   constructor(
     readonly rules: CompiledRule[],
     options: { facts?: boolean } = {},
   ) {
     this.rulePrefilter = buildPrefilter(rules);
-    this.prefilter = options.facts === true ? buildPrefilter(rules, FACT_LITERALS, DEFERRED_FACT_LITERALS) : this.rulePrefilter;
+    this.prefilter = options.facts === true ? buildPrefilter(rules, FACT_LITERALS) : this.rulePrefilter;
     const all = rules.flatMap((r) => r.patterns);
     this.index = { log: new LiteralIndex(all.filter((p) => p.source === 'log')), ps: new LiteralIndex(all.filter((p) => p.source === 'ps')) };
     const plansFor = (kind: LogEvent['kind']): Array<{ rule: CompiledRule; patterns: PatternPlan[] }> =>

@@ -164,23 +164,3 @@ export class LiteralScanner {
     return hits.length > 0;
   }
 }
-
-/**
- * Exact-case literals found with String#indexOf, one pass each (V8's native one-byte search),
- * for the deferred fact literals: `Error:` is common, and in the case-folding Wu-Manber scan its
- * 6-character window shortened every shift (measured: +250-370 ms per 128 MiB).
- */
-export class ExactFinder {
-  constructor(readonly literals: readonly string[]) {}
-
-  scanLines(text: string, hits: number[]): void {
-    const start = hits.length;
-    for (const lit of this.literals) {
-      for (let at = text.indexOf(lit); at >= 0; at = text.indexOf(lit, at + 1)) hits.push(at);
-    }
-    if (hits.length - start > 1 && this.literals.length > 1) {
-      const mine = hits.splice(start).sort((a, b) => a - b);
-      hits.push(...mine);
-    }
-  }
-}

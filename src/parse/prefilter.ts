@@ -4,22 +4,17 @@
 import type { CompiledRule } from '../rules/types.js';
 import { prefilterLiterals } from '../rules/literals.js';
 import { toLatin1 } from '../text/latin1.js';
-import { ExactFinder, LiteralScanner } from './literal-scanner.js';
+import { LiteralScanner } from './literal-scanner.js';
 
 export interface Prefilter {
   /** Finds lines holding any rule literal; undefined when no rule has one. */
   scanner: LiteralScanner | undefined;
   /** Some pattern has no usable literal: every event must be built and tested. */
   everyEvent: boolean;
-  /** Lines whose events are kept unbuilt (bytes and time) for a later, targeted look; see match/facts.ts. */
-  deferred?: ExactFinder | undefined;
 }
 
-/**
- * `extraLiterals`: more strings whose lines are worth building (the fact patterns' literals);
- * `deferredLiterals`: strings (exact case) whose lines are only kept for later (common, rarely needed facts).
- */
-export function buildPrefilter(rules: readonly CompiledRule[], extraLiterals: readonly string[] = [], deferredLiterals: readonly string[] = []): Prefilter {
+/** `extraLiterals`: more strings whose lines are worth building (the fact patterns' literals). */
+export function buildPrefilter(rules: readonly CompiledRule[], extraLiterals: readonly string[] = []): Prefilter {
   const literals: string[] = [...extraLiterals];
   let everyEvent = false;
   for (const rule of rules) {
@@ -31,13 +26,7 @@ export function buildPrefilter(rules: readonly CompiledRule[], extraLiterals: re
   }
   // the parser hands the scanner the file's bytes as Latin-1: search for the literals' bytes
   const kept = prefilterLiterals(literals).map(toLatin1);
-  // exact case: the fact patterns that want these lines are case-sensitive
-  const deferred = deferredLiterals.map(toLatin1);
-  return {
-    scanner: kept.length > 0 ? new LiteralScanner(kept) : undefined,
-    everyEvent,
-    ...(deferred.length > 0 ? { deferred: new ExactFinder(deferred) } : {}),
-  };
+  return { scanner: kept.length > 0 ? new LiteralScanner(kept) : undefined, everyEvent };
 }
 
 /** Does `text` (a real string, not Latin-1) hold one of the prefilter's literals, or does everything pass? */

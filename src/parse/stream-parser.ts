@@ -24,54 +24,12 @@ export interface ParsedFile {
   isPsSnapshot: boolean;
 }
 
-/**
- * An event kept unbuilt because only a deferred fact literal hit it (prefilter.deferred): its
- * bytes (a copy, so the chunk is not retained), where it is, and the time it would have had when
- * it has none of its own. buildDeferredEvent turns it into the event the parser would have built.
- */
-export interface DeferredEvent {
-  bytes: Buffer;
-  file: string;
-  line: number;
-  /** The last timestamp before it in its file (its own, when its first line has one). */
-  time: number;
-  service: string;
-  scope: string | undefined;
-  hosts: HostScopes | undefined;
-}
-
-export function buildDeferredEvent(d: DeferredEvent): LogEvent {
-  const { event, ownTime } = buildEvent(fromLatin1(d.bytes.toString('latin1')), { file: d.file, line: d.line, service: d.service });
-  stampScope(event, d.scope, d.hosts);
-  if (!ownTime) event.time = d.time;
-  return event;
-}
-
-/** The service buildDeferredEvent will give `d`, read from its first line's prefixes; undefined for a JSON line (its fields may name it). */
-export function deferredService(d: DeferredEvent): string | undefined {
-  const nl = d.bytes.indexOf(10);
-  const line = d.bytes.toString('latin1', 0, nl < 0 ? d.bytes.length : nl).replace(/\r$/, '');
-  const scan = newPrefixScan();
-  scanPrefixes(line, 0, line.length, scan);
-  let c = scan.contentAt;
-  while (line.charCodeAt(c) === 27) c = line.indexOf('m', c) + 1 || line.length; // ANSI colour before a JSON body
-  if (line.charCodeAt(c) === 123 /* { */) return undefined;
-  return scan.appStart >= 0 ? fromLatin1(line.slice(scan.appStart, scan.appEnd)) : d.service;
-}
-
-function stampScope(event: LogEvent, scope: string | undefined, hosts: HostScopes | undefined): void {
-  const refined = hosts ? hosts.scopeOf(scope ?? '', event) : (scope ?? '');
-  if (refined !== '') event.scope = refined;
-}
-
 export interface StreamParserOptions {
   service: string;
   prefilter: Prefilter;
   /** Build every event (for `rules test`), not only prefilter hits. */
   everyEvent?: boolean;
   onEvent: (event: LogEvent) => void;
-  /** Takes the events only prefilter.deferred hit (in a file with timestamps); without it they are dropped. */
-  onDeferred?: (event: DeferredEvent) => void;
   /** The stream's scope (see LogStream.scope), stamped on every event; '' or absent for one scope. */
   scope?: string | undefined;
   /** Refines the scope by the host a line names (batch analysis across boxes). */
@@ -121,7 +79,6 @@ export class StreamParser {
   private evLine = 0;
   private evLines = 0;
   private evHot = false;
-  private evDeferred = false;
   private evCharOffset = 0;
 
   constructor(private readonly options: StreamParserOptions) {
@@ -153,9 +110,6 @@ export class StreamParser {
     const hits = this.everyEvent ? undefined : this.findHits(chunk);
     let h = 0;
     let nextHit = hits && hits.length > 0 ? (hits[0] ?? Infinity) : Infinity;
-    const later = this.everyEvent || !this.options.onDeferred ? undefined : this.findDeferred(chunk);
-    let d = 0;
-    let nextLater = later && later.length > 0 ? (later[0] ?? Infinity) : Infinity;
     const scan = this.scan;
     const len = chunk.length;
     let pos = 0;
@@ -174,11 +128,6 @@ export class StreamParser {
         hot = true;
         while (nextHit < nl) nextHit = hits?.[++h] ?? Infinity;
       }
-      let deferred = false;
-      if (nextLater < nl) {
-        deferred = true;
-        while (nextLater < nl) nextLater = later?.[++d] ?? Infinity;
-      }
       scanPrefixes(chunk, pos, end, scan);
       const continues = this.tracker.isContinuation(chunk, scan.contentAt, end);
       if (!(continues && this.evOpen && this.evLines < MAX_EVENT_LINES)) {
@@ -187,7 +136,6 @@ export class StreamParser {
       }
       this.evLines++;
       if (hot) this.evHot = true;
-      if (deferred) this.evDeferred = true;
       pos = nl + 1;
     }
     this.endChunk(chunk);
@@ -230,12 +178,6 @@ export class StreamParser {
     return hits;
   }
 
-  private findDeferred(chunk: string): number[] {
-    const hits: number[] = [];
-    this.options.prefilter.deferred?.scanLines(chunk, hits);
-    return hits;
-  }
-
   private openEvent(chunk: string, pos: number, end: number): void {
     this.evOpen = true;
     this.evStart = pos;
@@ -243,7 +185,6 @@ export class StreamParser {
     this.evLine = this.lineNo;
     this.evLines = 0;
     this.evHot = false;
-    this.evDeferred = false;
     this.evCharOffset = this.charsBefore + pos;
     this.events++;
     const scan = this.scan;
@@ -261,30 +202,7 @@ export class StreamParser {
 
   private closeEvent(chunk: string, endPos: number): void {
     this.evOpen = false;
-    if (!this.evHot && !this.everyEvent) {
-      const onDeferred = this.options.onDeferred;
-      if (!this.evDeferred || !onDeferred) return;
-      // before a file's first timestamp an event's time is not known yet: build it now, as a hit
-      const time = this.fileHadTs ? this.currentTime(chunk) : undefined;
-      if (time === undefined) {
-        this.buildOpen(chunk, endPos);
-        return;
-      }
-      onDeferred({
-        bytes: Buffer.from(this.evCarry + chunk.slice(this.evStart, endPos), 'latin1'),
-        file: this.file,
-        line: this.evLine,
-        time,
-        service: this.options.service,
-        scope: this.options.scope,
-        hosts: this.options.hosts,
-      });
-      return;
-    }
-    this.buildOpen(chunk, endPos);
-  }
-
-  private buildOpen(chunk: string, endPos: number): void {
+    if (!this.evHot && !this.everyEvent) return;
     const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
     const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
     this.stampScope(event);
@@ -306,7 +224,10 @@ export class StreamParser {
   }
 
   private stampScope(event: LogEvent): void {
-    stampScope(event, this.options.scope, this.options.hosts);
+    const scope = this.options.scope ?? '';
+    const hosts = this.options.hosts;
+    const refined = hosts ? hosts.scopeOf(scope, event) : scope;
+    if (refined !== '') event.scope = refined;
   }
 
   /** Time of the last timestamp seen before the current position. */

@@ -18,7 +18,6 @@ import { HostScopes } from '../parse/host-scope.js';
 import path from 'node:path';
 import { Pm2Timeline } from './pm2-timeline.js';
 import { mergeByTime } from './merge-by-time.js';
-import { FactPass } from './fact-pass.js';
 
 export interface AnalyzeOptions {
   paths: string[];
@@ -65,7 +64,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   const matcher = new Matcher(options.rules, { facts: true });
   const facts = new FactBook();
-  const factPass = new FactPass(facts);
   const windowed = options.since !== undefined || options.until !== undefined;
   /** Files whose estimated times were left out of --since/--until, for one warning each. */
   const leftOut = new Map<string, number>();
@@ -138,7 +136,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       hosts,
       // PM2's daemon log is small and gives the app timeline used for estimating times
       everyEvent: stream.pm2Daemon,
-      onDeferred: factPass.add,
       onEvent: (event) => {
         if (stream.pm2Daemon) pm2.note(event);
         matchesOf(event, batch, stream.pm2Daemon);
@@ -250,9 +247,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
-  const pm2Knows = (service: string): boolean => [...pm2ByScope.values()].some((t) => t.knows(service));
-  factPass.resolve(incidents, options.rules, pm2Knows);
-  incidents = attachContexts(incidents, facts, pm2Knows);
+  incidents = attachContexts(incidents, facts, (service) => [...pm2ByScope.values()].some((t) => t.knows(service)));
   incidents = renderIncidentTexts(incidents, options.rules);
   const userRules = new Set(options.rules.filter((r) => !r.builtin).map((r) => r.spec.id));
   if (options.rulePaths?.length) {
