@@ -24,6 +24,11 @@ import { renderIncidentTexts } from '../sinks/incident-text.js';
 import { t, type MessageId } from '../sinks/messages.js';
 import { severityLabel } from '../sinks/console-text.js';
 import { InvalidArgumentError } from 'commander';
+import { isStdinPath } from '../sources/discover.js';
+import { findOnPath } from '../sources/find-on-path.js';
+import type { Source } from '../sources/source.js';
+import { StdinSource } from '../sources/stdin-source.js';
+import { JournaldSource } from '../sources/journald-source.js';
 
 function parsePositive(value: string): number {
   const n = Number(value);
@@ -47,6 +52,8 @@ interface WatchFlags extends SinkFlags {
   followSymlinks?: boolean;
   psInterval?: number;
   lang?: Lang;
+  service?: string;
+  journald?: string[] | boolean;
 }
 
 export { defaultStatePath };
@@ -109,7 +116,7 @@ export function registerWatch(program: Command): void {
   const cmd = program
     .command('watch')
     .description('follow log files as they are written and report incidents as they open, escalate and resolve')
-    .argument('[paths...]', 'log files, folders or globs (quote them); paths that do not exist yet are waited for')
+    .argument('[paths...]', 'log files, folders or globs (quote them); paths that do not exist yet are waited for; `-` is standard input, read until it ends (a pipe cannot be resumed: lines written while no watcher runs are not seen)')
     .option('--db <file>', `where positions and incidents are kept (default ${defaultStatePath()})`)
     .option('--rules <dir>', 'extra rule folder or file (repeatable)', collect, [])
     .option('-o, --out <dir>', 'keep Markdown reports here, rewritten when an incident changes')
@@ -119,7 +126,9 @@ export function registerWatch(program: Command): void {
     .option('--ecosystem <file>', "with --pm2: a PM2 ecosystem file whose apps' out_file/error_file paths to follow too; .json/.yaml files are read as data, a .js/.cjs/.mjs file is EXECUTED (imported), as pm2 does")
     .option('--follow-symlinks', 'follow symbolic links that lead out of the watched folders')
     .option('--ps-interval <seconds>', 'read the process table this often and report duplicate dev servers and watchers', parsePositive)
-    .option('--from-start', 'read existing content of files seen for the first time (default: start at their end)')
+    .option('--service <name>', 'with `-`: the service of standard input\'s lines that carry no `N|app |` prefix (default: stdin)')
+    .option('--journald [units...]', 'follow the systemd journal (`journalctl -o json -f`), of these units or all the user may read; resumes after the saved cursor (put paths before it)')
+    .option('--from-start', 'read existing content of files (and the journal) seen for the first time (default: start at their end)')
     .option('-q, --quiet', 'no warnings on stderr')
     .addOption(langOption())
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
@@ -147,7 +156,15 @@ export function registerWatch(program: Command): void {
         throw new UsageError(`${flags.ecosystem !== undefined ? '--ecosystem' : '--pm2-bin'} goes with --pm2`);
       }
       checkOutDir(flags.out);
-      if (paths.length === 0 && !flags.psInterval) throw new UsageError('watch needs at least one path, --pm2 or --ps-interval');
+      const readStdin = paths.some(isStdinPath);
+      paths = paths.filter((p) => !isStdinPath(p));
+      if (flags.service !== undefined && !readStdin) throw new UsageError('--service goes with `-` (standard input)');
+      let journalctl: string | undefined;
+      if (flags.journald) {
+        journalctl = findOnPath('journalctl');
+        if (journalctl === undefined) throw new UsageError('--journald: journalctl was not found in the absolute folders of PATH');
+      }
+      if (paths.length === 0 && !flags.psInterval && !readStdin && !flags.journald) throw new UsageError('watch needs at least one path, `-`, --pm2, --journald or --ps-interval');
       const rules = loadRules({ extra: flags.rules });
       const dbPath = flags.db ?? defaultStatePath();
       if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
@@ -170,6 +187,9 @@ export function registerWatch(program: Command): void {
       const writeChanged = flags.out !== undefined ? reportWriter(flags.out, store, out, { rules, lang }) : async (): Promise<void> => {};
       const controller = new AbortController();
       const stop = (): void => controller.abort();
+      const extraSources: Source[] = [];
+      if (readStdin) extraSources.push(new StdinSource({ service: flags.service ?? 'stdin', onEnd: stop }));
+      if (journalctl !== undefined) extraSources.push(new JournaldSource({ journalctl, units: Array.isArray(flags.journald) ? flags.journald : [], fromStart: flags.fromStart === true }));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const watcher = new Watcher({
@@ -182,12 +202,14 @@ export function registerWatch(program: Command): void {
         pollMs: Number(flags.pollInterval),
         psIntervalMs: flags.psInterval !== undefined ? flags.psInterval * 1000 : undefined,
         checkpointMs: Number(flags.checkpointInterval),
+        sources: extraSources,
         warn: (m) => out.warn(m),
         signal: controller.signal,
         // said once the starting positions are saved: from then on no line written is missed
         onReady: () => {
           if (flags.quiet) return;
-          const what = paths.length > 4 ? `${paths.slice(0, 4).join(', ')} and ${paths.length - 4} more` : paths.join(', ');
+          const named = [...paths, ...(readStdin ? ['standard input'] : []), ...(journalctl !== undefined ? [Array.isArray(flags.journald) ? `journald (${flags.journald.join(', ')})` : 'journald'] : [])];
+          const what = named.length > 4 ? `${named.slice(0, 4).join(', ')} and ${named.length - 4} more` : named.join(', ');
           process.stderr.write(`incident-analyser: ${t(lang, 'console.watching', { what: what || t(lang, 'console.processTable'), db: dbPath })}\n`);
         },
         // console lines, report rewrites and alert deliveries drain the store's outbox, each

@@ -42,6 +42,8 @@ export interface WatchOptions {
   procRoot?: string;
   /** Where incident changes go: each drains the store's outbox with its own cursor, off the reading loop. */
   sinks: ChangeSink[];
+  /** Further live sources (standard input, journald), started after the files and the process table. */
+  sources?: Source[];
   /** Called once every source has started and their starting positions are saved. */
   onReady?: () => void;
   warn: (message: string) => void;
@@ -73,6 +75,7 @@ export class Watcher {
       this.sources.push(this.files);
     }
     if (options.psIntervalMs) this.sources.push(new ProcessSource(options.psIntervalMs, options.procRoot));
+    this.sources.push(...(options.sources ?? []));
     this.drains = options.sinks.map((sink) => new OutboxDrain(options.store.outboxConsumer(sink.name, { start: sink.start }), sink, options.warn));
   }
 
