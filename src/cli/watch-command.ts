@@ -45,6 +45,7 @@ interface WatchFlags extends SinkFlags {
   quiet?: boolean;
   trace?: boolean;
   pollInterval: string;
+  flushInterval?: string;
   checkpointInterval: string;
   pm2?: string | boolean;
   pm2Bin?: string;
@@ -133,6 +134,7 @@ export function registerWatch(program: Command): void {
     .addOption(langOption())
     .addOption(new Option('--trace', 'record every matched event in the store (for tests)').hideHelp())
     .addOption(new Option('--poll-interval <ms>', 'stat followed files this often besides change events').default('1000').hideHelp())
+    .addOption(new Option('--flush-interval <ms>', 'close an event that got no continuation line for this long').hideHelp())
     .addOption(new Option('--checkpoint-interval <ms>', 'save positions and incidents this often').default('1000').hideHelp());
   addSinkOptions(cmd)
     .action(async (given: string[], flags: WatchFlags) => {
@@ -200,6 +202,7 @@ export function registerWatch(program: Command): void {
         followSymlinks: flags.followSymlinks === true,
         trace: flags.trace === true,
         pollMs: Number(flags.pollInterval),
+        flushMs: flags.flushInterval !== undefined ? Number(flags.flushInterval) : undefined,
         psIntervalMs: flags.psInterval !== undefined ? flags.psInterval * 1000 : undefined,
         checkpointMs: Number(flags.checkpointInterval),
         sources: extraSources,

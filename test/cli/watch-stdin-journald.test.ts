@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
@@ -179,6 +180,39 @@ describe('watch --journald (a fake journalctl replaying recorded records)', () =
     const follows = invocations().filter((a) => a.includes('-f'));
     expect(follows[1]?.some((a) => a.startsWith('--after-cursor=') && a.includes('i=2b'))).toBe(true);
     expect(follows[2]?.some((a) => a.startsWith('--after-cursor=') && a.includes('i=5b'))).toBe(true);
+  }, 120_000);
+
+  it('a kill while an event is still being built: its saved records are replayed, so the event is whole and counted once', async () => {
+    const journal = path.join(dir, 'journal.jsonl');
+    fs.copyFileSync(RECORDS, journal);
+    // events stay open until a continuation line or another event arrives
+    let w = startWatch(['--journald', '--flush-interval', '600000'], fakeJournalctl(journal));
+    expect(await until(() => w.stderr().includes('watching'), 20_000)).toBe(true);
+    const [first, frame] = crash(7).split('\n');
+    fs.appendFileSync(journal, `${first}\n`);
+    // the checkpoint holds the open event's record and a cursor past it
+    const saved = (): string => {
+      const db = new Database(path.join(dir, 'state.db'), { readonly: true, fileMustExist: true });
+      try {
+        const row: unknown = db.prepare("SELECT value FROM watch_state WHERE key = 'journald'").get();
+        return typeof row === 'object' && row !== null && 'value' in row && typeof row.value === 'string' ? row.value : '';
+      } finally {
+        db.close();
+      }
+    };
+    expect(await until(() => saved().includes(':::4007') && saved().includes('i=7a'), 20_000)).toBe(true);
+    expect(opened(w, '4007')).toBeUndefined();
+    w.child.kill('SIGKILL');
+    await exited(w.child);
+    fs.appendFileSync(journal, `${frame}\n${crash(8)}`);
+    w = startWatch(['--journald'], fakeJournalctl(journal));
+    expect(await until(() => opened(w, '4007') !== undefined && opened(w, '4008') !== undefined, 20_000)).toBe(true);
+    // the frame written after the kill joined the error saved before it
+    expect(opened(w, '4007')?.incident.evidence[0]?.text).toContain('at Server.setupListenHandle');
+    w.child.kill('SIGTERM');
+    expect(await exited(w.child)).toBe(0);
+    const ports = storedIncidents().filter((i) => i.rule === 'port-in-use');
+    expect(ports.map((i) => [i.captures.port, i.count]).sort()).toEqual([['4007', 1], ['4008', 1]]);
   }, 120_000);
 });
 
