@@ -160,11 +160,13 @@ export function registerWatch(program: Command): void {
       checkOutDir(flags.out);
       const readStdin = paths.some(isStdinPath);
       paths = paths.filter((p) => !isStdinPath(p));
+      if (readStdin && process.stdin.isTTY) out.warn('reading standard input from the terminal; end it with Ctrl-D');
       if (flags.service !== undefined && !readStdin) throw new UsageError('--service goes with `-` (standard input)');
       let journalctl: string | undefined;
       if (flags.journald) {
         journalctl = findOnPath('journalctl');
         if (journalctl === undefined) throw new UsageError('--journald: journalctl was not found in the absolute folders of PATH');
+        for (const u of Array.isArray(flags.journald) ? flags.journald : []) if (!/^[\w@.:\\-]+$/.test(u) || u.startsWith('-')) throw new UsageError(`--journald: not a unit name: ${JSON.stringify(u)}`);
       }
       if (paths.length === 0 && !flags.psInterval && !readStdin && !flags.journald) throw new UsageError('watch needs at least one path, `-`, --pm2, --journald or --ps-interval');
       const rules = loadRules({ extra: flags.rules });
