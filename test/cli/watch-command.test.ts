@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exited, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const PM2 = fileURLToPath(new URL('../../node_modules/.bin/pm2', import.meta.url));
@@ -27,7 +28,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Watch {
   child: ChildProcess;
@@ -57,19 +57,7 @@ function startWatch(...args: string[]): Watch {
   return w;
 }
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
-function exited(c: ChildProcess): Promise<number | null> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
-  return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
-}
 
 const eaddrinuse = (): string => `${new Date().toISOString().slice(0, 19)}: Error: listen EADDRINUSE: address already in use :::3000\n`;
 

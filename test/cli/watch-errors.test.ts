@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exited, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 
@@ -25,7 +26,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Watch {
   child: ChildProcess;
@@ -43,19 +43,7 @@ function startWatch(args: string[], env: NodeJS.ProcessEnv = process.env): Watch
   return { child, stdout: () => out, stderr: () => err };
 }
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
-function exited(c: ChildProcess): Promise<number | null> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
-  return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
-}
 
 const crash = (port: number): string => `${new Date().toISOString().slice(0, 19)}: Error: listen EADDRINUSE: address already in use :::${port}\n`;
 const log = path.join('logs', 'api-error.log');

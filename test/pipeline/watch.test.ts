@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
+import { exited, sleep } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const WRITER = fileURLToPath(new URL('../support/log-writer.mjs', import.meta.url));
@@ -41,12 +42,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function exited(c: ChildProcess): Promise<number | null> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
-  return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
-}
 
 function startWatcher(): ChildProcess {
   const c = spawn(

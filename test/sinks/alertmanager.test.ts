@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertmanagerBinary, INSTALL_HINT, startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.js';
+import { exited, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const AM = alertmanagerBinary();
@@ -35,16 +36,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return check();
-}
 
 interface AmAlert {
   labels: Record<string, string>;
@@ -153,10 +145,6 @@ function startAgent(name: string, host: string, amUrls: string[], extra: string[
 
 const boom = (a: Agent): void => fs.appendFileSync(a.log, `${new Date().toISOString()} BOOM happened\n`);
 
-function exited(c: ChildProcess): Promise<number | null> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
-  return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
-}
 
 describe.skipIf(!AM)(`alertmanager sink${AM ? '' : ` (skipped: ${INSTALL_HINT})`}`, () => {
   it('two agents on two hosts: two alerts with our labels in one group, then resolved with endsAt', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/http-receiver.js';
+import { sleep } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../../fixtures/seed-004-db-pool-timeout', import.meta.url));
@@ -37,7 +38,6 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('--webhook', () => {
   it('analyze posts one change record per incident, retrying a 503', async () => {

@@ -1,0 +1,21 @@
+// Waiting on real child processes (the CLI, writers, servers) in tests: the few helpers every
+// watch/sink test needs, kept in one place.
+import type { ChildProcess } from 'node:child_process';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 50 ms until it holds or `ms` have passed; the last answer is returned. */
+export async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return check();
+}
+
+/** The child's exit code (null when a signal ended it), once it has exited. */
+export function exited(c: ChildProcess): Promise<number | null> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
+  return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
+}
