@@ -37,12 +37,13 @@ class LiteralIndex {
     return idx.every((i) => i !== undefined) ? idx.filter((i) => i !== undefined) : undefined;
   }
 
-  scan(text: string): void {
+  /** Marks the literals `text` holds; true when it holds any. */
+  scan(text: string): boolean {
     if (++this.mark === 0xffffffff) {
       this.found.fill(0);
       this.mark = 1;
     }
-    this.scanner?.markFound(text, this.found, this.mark);
+    return this.scanner?.markFound(text, this.found, this.mark) ?? false;
   }
 
   anyFound(literals: number[]): boolean {
@@ -59,6 +60,8 @@ export class Matcher {
   /** Per event kind, the rules with patterns for it and those patterns (plain monomorphic objects: the loop runs per event). */
   private readonly plans: Record<LogEvent['kind'], Array<{ rule: CompiledRule; patterns: PatternPlan[] }>>;
   private readonly index: Record<LogEvent['kind'], LiteralIndex>;
+  /** The log index's literals are all ASCII (the rules' prefilter lower-cases beyond ASCII). */
+  private readonly asciiIndex: boolean;
 
   /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
   constructor(
@@ -77,19 +80,31 @@ export class Matcher {
         }))
         .filter((plan) => plan.patterns.length > 0);
     this.plans = { log: plansFor('log'), ps: plansFor('ps') };
+    this.asciiIndex = (this.index.log.scanner?.literals ?? []).every((l) => /^[\x00-\x7f]*$/.test(l));
   }
 
   /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */
   matchBuilt(event: LogEvent): Match[] {
-    if (this.prefilter === this.rulePrefilter || event.kind === 'ps' || prefilterPasses(this.rulePrefilter, event.raw)) return this.matchEvent(event);
+    if (this.prefilter === this.rulePrefilter || event.kind === 'ps') return this.matchEvent(event);
+    // An ASCII rule literal in the text, and the text a tail of the raw event, means the raw
+    // event passes the rules' prefilter too: skip that second scan (it was ~8% of a run on a
+    // log where every line matches).
+    const index = this.index.log;
+    if (this.asciiIndex && index.scan(event.text) && event.raw.endsWith(event.text)) return this.matchScanned(event);
+    if (prefilterPasses(this.rulePrefilter, event.raw)) return this.matchEvent(event);
     return [];
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */
   matchEvent(event: LogEvent): Match[] {
+    this.index[event.kind].scan(event.text);
+    return this.matchScanned(event);
+  }
+
+  /** matchEvent once the literal index has scanned the event's text. */
+  private matchScanned(event: LogEvent): Match[] {
     const out: Match[] = [];
     const index = this.index[event.kind];
-    index.scan(event.text);
     for (const plan of this.plans[event.kind]) {
       for (const { pattern, literals } of plan.patterns) {
         if (literals && !index.anyFound(literals)) continue;
