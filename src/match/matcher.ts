@@ -158,9 +158,14 @@ function tryPattern(rule: CompiledRule, pattern: CompiledPattern, event: LogEven
   const service = named || captures.service || event.service;
   captures.service = service;
   const scope = event.scope ?? '';
-  const byRule = rule.spec.group_by
-    .map((key) => (key === 'file' ? event.file : key === 'service' ? service : (captures[key] ?? '')))
-    .join('\u0000');
+  // a loop, not map + join: this runs per match
+  let byRule = '';
+  const groupBy = rule.spec.group_by;
+  for (let i = 0; i < groupBy.length; i++) {
+    const key = groupBy[i];
+    const part = key === 'file' ? event.file : key === 'service' ? service : ((key !== undefined ? captures[key] : undefined) ?? '');
+    byRule = i === 0 ? part : `${byRule}\u0000${part}`;
+  }
   // the scope joins the key only when there is one, so single-scope runs keep their incident ids
   const groupKey = scope === '' ? byRule : `${byRule}\u0000@${scope}`;
   return {

@@ -60,7 +60,7 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
         texts.push(json.text);
         continue;
       }
-      const nodePid = /^\(node:(\d+)\)/.exec(content);
+      const nodePid = content.charCodeAt(0) === 40 /* ( */ ? /^\(node:(\d+)\)/.exec(content) : null;
       if (nodePid) pid = Number(nodePid[1]);
     }
     texts.push(content);
