@@ -23,6 +23,8 @@ interface PatternPlan {
 interface Scanned {
   any: boolean;
   candidates: PatternPlan[];
+  /** Per candidate, its hit on the text once run (undefined: not run yet). */
+  hits: Array<RegexHit | typeof EXCLUDED | null | undefined>;
 }
 
 /**
@@ -32,6 +34,7 @@ interface Scanned {
  * line matches).
  */
 const RECENT_TEXTS = 512;
+const EXCLUDED = Symbol('excluded');
 const RECENT_MAX_CHARS = 400;
 
 /** The literal index of one event kind's patterns (ps rows have short literals like `vite`). */
@@ -120,11 +123,15 @@ export class Matcher {
   private matchWith(event: LogEvent, scanned: Scanned): Match[] {
     const out: Match[] = [];
     let decided = -1;
-    for (const plan of scanned.candidates) {
-      if (plan.ruleIndex === decided) continue;
-      const m = tryPattern(plan.rule, plan.pattern, event);
-      if (m === undefined) continue;
-      if (m !== EXCLUDED) out.push(m);
+    const { candidates, hits } = scanned;
+    for (let i = 0; i < candidates.length; i++) {
+      const plan = candidates[i];
+      if (plan === undefined || plan.ruleIndex === decided) continue;
+      // a pattern's hit depends on the text alone: run once per remembered text
+      let found = hits[i];
+      if (found === undefined) hits[i] = found = runPattern(plan.rule, plan.pattern, event.text);
+      if (found === null) continue;
+      if (found !== EXCLUDED) out.push(matchOf(plan.rule, plan.pattern, event, found));
       decided = plan.ruleIndex;
     }
     return out;
@@ -140,7 +147,7 @@ export class Matcher {
     const any = index.scan(text);
     const candidates: PatternPlan[] = [];
     for (const plan of this.plans[kind]) if (!plan.literals || index.anyFound(plan.literals)) candidates.push(plan);
-    const result: Scanned = { any, candidates };
+    const result: Scanned = { any, candidates, hits: new Array<RegexHit | typeof EXCLUDED | null | undefined>(candidates.length).fill(undefined) };
     if (cacheable) {
       if (recent.size >= RECENT_TEXTS) recent.clear();
       recent.set(text, result);
@@ -158,23 +165,27 @@ function indexable(p: CompiledPattern): boolean {
   return !p.caseInsensitive || p.literals.every((l) => /^[\x00-\x7f]*$/.test(l));
 }
 
-const EXCLUDED = Symbol('excluded');
 
 export function matchRule(rule: CompiledRule, event: LogEvent): Match | undefined {
   for (const pattern of rule.patterns) {
     if (pattern.source !== event.kind) continue;
-    const m = tryPattern(rule, pattern, event);
-    if (m === undefined) continue;
-    return m === EXCLUDED ? undefined : m;
+    const found = runPattern(rule, pattern, event.text);
+    if (found === null) continue;
+    return found === EXCLUDED ? undefined : matchOf(rule, pattern, event, found);
   }
   return undefined;
 }
 
-/** One pattern on one event: the match, EXCLUDED when an exclude vetoes it, or undefined. */
-function tryPattern(rule: CompiledRule, pattern: CompiledPattern, event: LogEvent): Match | typeof EXCLUDED | undefined {
-  const found = pattern.regex.exec(event.text);
-  if (!found) return undefined;
-  if (rule.excludes.some((ex) => ex.test(event.text))) return EXCLUDED;
+/** One pattern on one text: its hit, EXCLUDED when an exclude vetoes it, or null. Depends on the text alone. */
+function runPattern(rule: CompiledRule, pattern: CompiledPattern, text: string): RegexHit | typeof EXCLUDED | null {
+  const found = pattern.regex.exec(text);
+  if (!found) return null;
+  if (rule.excludes.some((ex) => ex.test(text))) return EXCLUDED;
+  return found;
+}
+
+/** The match of a pattern's hit on one event. */
+function matchOf(rule: CompiledRule, pattern: CompiledPattern, event: LogEvent, found: RegexHit): Match {
   // Object.assign, not a spread: keys added to a spread copy took ~10 µs per match (measured)
   const captures: Record<string, string> = Object.assign({}, pattern.set);
   const groups = found.groups;
