@@ -71,6 +71,14 @@ export function evidenceOf(m: Match): Ev {
   return { file: m.event.file, line: m.event.line, text: raw.length > EVIDENCE_TEXT_CHARS ? `${raw.slice(0, EVIDENCE_TEXT_CHARS)}…` : raw, t: m.time };
 }
 
+function setEvidence(ev: Ev, m: Match): void {
+  const raw = m.event.raw;
+  ev.file = m.event.file;
+  ev.line = m.event.line;
+  ev.text = raw.length > EVIDENCE_TEXT_CHARS ? `${raw.slice(0, EVIDENCE_TEXT_CHARS)}…` : raw;
+  ev.t = m.time;
+}
+
 function addBounded(set: Bounded, value: string, cap: number): void {
   if (set.v.includes(value)) return;
   if (set.v.length < cap) set.v.push(value);
@@ -115,7 +123,11 @@ export function absorb(agg: IncidentAgg, m: Match, arrival: number): void {
   }
   if (m.time >= agg.last) {
     agg.last = m.time;
-    agg.evLast = evidenceOf(m);
+    const ev = agg.evLast;
+    // the last line's record is rewritten in place when nothing else holds it: an object per
+    // match was garbage on a log where every line matches
+    if (ev !== agg.evFirst && !agg.evVariants.includes(ev)) setEvidence(ev, m);
+    else agg.evLast = evidenceOf(m);
   }
   addBounded(agg.services, m.service, MAX_SERVICES);
   addBounded(agg.files, m.event.file, MAX_FILES);

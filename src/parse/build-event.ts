@@ -60,29 +60,28 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
         texts.push(json.text);
         continue;
       }
-      const nodePid = /^\(node:(\d+)\)/.exec(content);
+      const nodePid = content.charCodeAt(0) === 40 /* ( */ ? /^\(node:(\d+)\)/.exec(content) : null;
       if (nodePid) pid = Number(nodePid[1]);
     }
     texts.push(content);
   }
-  return {
-    event: {
-      kind: 'log',
-      file: src.file,
-      line: src.line,
-      lineCount: lines.length,
-      text: texts.join('\n'),
-      raw: lines.join('\n'),
-      time,
-      timeApprox: false,
-      service,
-      pid,
-      level,
-      fields,
-      ...(host !== undefined && host !== '' ? { host } : {}),
-    },
-    ownTime: time !== undefined,
+  const event: LogEvent = {
+    kind: 'log',
+    file: src.file,
+    line: src.line,
+    lineCount: lines.length,
+    text: texts.length === 1 ? (texts[0] ?? '') : texts.join('\n'),
+    raw: lines.length === 1 ? (lines[0] ?? '') : lines.join('\n'),
+    time,
+    timeApprox: false,
+    service,
+    pid,
+    level,
+    fields,
   };
+  // assigned, not spread into the literal: a spread made every event a slow-path object copy
+  if (host !== undefined && host !== '') event.host = host;
+  return { event, ownTime: time !== undefined };
 }
 
 interface JsonLine {

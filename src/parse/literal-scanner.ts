@@ -22,8 +22,8 @@ export class LiteralScanner {
   /** Window length: the shortest literal; every literal's first `m` characters form its window. */
   private readonly m: number;
   private readonly shift: Uint8Array;
-  /** For blocks that end a window: which literals to verify there. */
-  private readonly bucket = new Map<number, number[]>();
+  /** For blocks that end a window, by block hash: which literals to verify there (an array, not a Map: looked up per candidate position). */
+  private readonly bucket: Array<number[] | undefined> = new Array<number[] | undefined>(1 << HASH_BITS).fill(undefined);
   private readonly folded: Uint16Array[];
 
   constructor(literals: Iterable<string>) {
@@ -48,9 +48,9 @@ export class LiteralScanner {
           const s = m - 1 - j;
           if (s < (this.shift[h] ?? 0)) this.shift[h] = s;
           if (s === 0) {
-            const list = this.bucket.get(h) ?? [];
+            const list = this.bucket[h] ?? [];
             list.push(index);
-            this.bucket.set(h, list);
+            this.bucket[h] = list;
           }
         }
       });
@@ -79,7 +79,7 @@ export class LiteralScanner {
         continue;
       }
       const start = pos - m + 1;
-      if (this.verifyAny(text, start, this.bucket.get(h))) {
+      if (this.verifyAny(text, start, this.bucket[h])) {
         hits.push(start);
         const nl = text.indexOf('\n', pos);
         if (nl < 0) return;
@@ -94,12 +94,13 @@ export class LiteralScanner {
    * Every literal found anywhere in `text` (ASCII case folded): `found[i]` is set to `mark` for
    * each literal index i. The matcher uses it to run only the patterns whose literal is there.
    */
-  markFound(text: string, found: Uint32Array, mark: number): void {
+  markFound(text: string, found: Uint32Array, mark: number): boolean {
     const m = this.m;
     const n = text.length;
+    let any = false;
     if (m < BLOCK) {
-      for (let start = 0; start < n; start++) this.markAt(text, start, this.all, found, mark);
-      return;
+      for (let start = 0; start < n; start++) if (this.markAt(text, start, this.all, found, mark)) any = true;
+      return any;
     }
     const shift = this.shift;
     let pos = m - 1;
@@ -110,9 +111,10 @@ export class LiteralScanner {
         pos += s;
         continue;
       }
-      this.markAt(text, pos - m + 1, this.bucket.get(h), found, mark);
+      if (this.markAt(text, pos - m + 1, this.bucket[h], found, mark)) any = true;
       pos++;
     }
+    return any;
   }
 
   private allIndices: number[] | undefined;
@@ -121,12 +123,17 @@ export class LiteralScanner {
     return this.allIndices;
   }
 
-  private markAt(text: string, start: number, candidates: number[] | undefined, found: Uint32Array, mark: number): void {
-    if (!candidates) return;
+  private markAt(text: string, start: number, candidates: number[] | undefined, found: Uint32Array, mark: number): boolean {
+    if (!candidates) return false;
+    let any = false;
     for (const index of candidates) {
       const lit = this.folded[index];
-      if (lit && this.verify(text, start, lit)) found[index] = mark;
+      if (lit && this.verify(text, start, lit)) {
+        found[index] = mark;
+        any = true;
+      }
     }
+    return any;
   }
 
   private verifyAny(text: string, start: number, candidates: number[] | undefined): boolean {

@@ -151,8 +151,20 @@ const ISO_PARTS =
  * syslogYear; `reference` is "now") and Apache (`Wed Dec 03 02:11:47.123456 2026`).
  */
 export function parseTimestamp(text: string, reference = Date.now()): number | undefined {
+  // consecutive events mostly share their timestamp text (many lines a second): one entry
+  // cache of the ISO form, which does not depend on `reference`
+  if (text === lastIsoText) return lastIsoTime;
   const m = ISO_PARTS.exec(text);
   if (!m) return parseOtherTimestamp(text, reference);
+  lastIsoTime = isoTime(m);
+  lastIsoText = text;
+  return lastIsoTime;
+}
+
+let lastIsoText: string | undefined;
+let lastIsoTime: number | undefined;
+
+function isoTime(m: RegExpExecArray): number | undefined {
   const [, y, mo, d, h, mi, sec, frac, spaceMs, zulu, sign, zh, zm] = m;
   const fraction = frac ?? spaceMs;
   const ms = fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0;
