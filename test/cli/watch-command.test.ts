@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exited, sleep, until } from '../support/child.js';
+import { exited, readOutput, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const PM2 = fileURLToPath(new URL('../../node_modules/.bin/pm2', import.meta.url));
@@ -42,18 +42,7 @@ function startWatch(...args: string[]): Watch {
     env: { ...process.env, NO_COLOR: '1' },
   });
   children.push(child);
-  const w: Watch = { child, lines: [], stderr: () => err };
-  let buf = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      w.lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const w: Watch = { child, ...readOutput<Watch['lines'][number]>(child) };
   return w;
 }
 

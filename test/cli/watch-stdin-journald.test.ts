@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exited, sleep, until } from '../support/child.js';
+import { exited, readOutput, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const FAKE = fileURLToPath(new URL('../support/fake-journalctl.mjs', import.meta.url));
@@ -45,18 +45,7 @@ function startWatch(args: string[], env: NodeJS.ProcessEnv = process.env, stdin:
     env: { ...env, NO_COLOR: '1' },
   });
   children.push(child);
-  const w: Watch = { child, lines: [], stderr: () => err };
-  let buf = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      w.lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const w: Watch = { child, ...readOutput<Watch['lines'][number]>(child) };
   return w;
 }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertmanagerBinary, INSTALL_HINT, startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.js';
-import { exited, sleep, until } from '../support/child.js';
+import { exited, readOutput, sleep, until } from '../support/child.js';
 
 const BIN = fileURLToPath(new URL('../../bin/incident-analyser.js', import.meta.url));
 const AM = alertmanagerBinary();
@@ -128,18 +128,7 @@ function startAgent(name: string, host: string, amUrls: string[], extra: string[
     { cwd: home, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   children.push(child);
-  const agent: Agent = { child, lines: [], stderr: () => err, log };
-  let buf = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      agent.lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const agent: Agent = { child, ...readOutput<Agent['lines'][number]>(child), log };
   return agent;
 }
 

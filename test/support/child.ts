@@ -19,3 +19,23 @@ export function exited(c: ChildProcess): Promise<number | null> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
   return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
 }
+
+/**
+ * Collects a child's stdout as JSON lines (`--format json`) and its stderr as text, as they
+ * arrive. The returned array fills while the child runs.
+ */
+export function readOutput<T>(child: ChildProcess): { lines: T[]; stderr: () => string } {
+  const lines: T[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buf.slice(0, nl)));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return { lines, stderr: () => err };
+}
