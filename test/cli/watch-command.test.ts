@@ -124,6 +124,9 @@ examples: { match: ['BOOM happened'], no_match: ['boom'] }
     fs.rmSync(file);
     fs.mkdirSync(file);
     expect(await until(() => /api-error\.log: not a regular file \(a directory\)/.test(w.stderr()), 10_000)).toBe(true);
+    // the periodic rescan (every 5 polls) watches the folder too: its removal then announces
+    // api-error.log/api-error.log, a path whose stat fails with ENOTDIR once the file is back
+    await sleep(1500);
     fs.rmdirSync(file);
     fs.writeFileSync(file, eaddrinuse().replace(':::3000', ':::9999'));
     expect(await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use' && JSON.stringify(l).includes('9999')), 10_000)).toBe(true);

@@ -113,7 +113,15 @@ export class LiveFiles implements Source {
     // opened (its inode may even be reused by now): drain its rotated copy
     await host.enqueue(() => this.resume(true));
     this.saved.clear();
-    this.dirWatchers = new DirWatchers((p) => this.onPath(p));
+    this.dirWatchers = new DirWatchers((p) => {
+      // an fs.watch callback that throws ends the process: a surprise here is a warning instead
+      try {
+        this.onPath(p);
+      } catch (err) {
+        this.host.warn(`${p}: ${err instanceof Error ? err.message : String(err)}`);
+        this.schedulePollAll();
+      }
+    });
     this.dirWatchers.add(watchDirs(this.roots));
     this.timers.push(setInterval(() => void host.enqueue(() => this.pollAll()), this.options.pollMs));
   }

@@ -39,7 +39,7 @@ export function liveFileOf(abs: string): string {
 function reallyInside(f: string, root: string): boolean {
   // lstat first: a file deleted and re-created between two calls (delete rotation) must never
   // look like a broken link
-  const st = fs.lstatSync(f, { throwIfNoEntry: false });
+  const st = statOrMissing(f, fs.lstatSync);
   if (st === undefined) return true;
   let real: string;
   try {
@@ -57,6 +57,19 @@ function reallyInside(f: string, root: string): boolean {
   return real.startsWith(realRoot + path.sep);
 }
 
+/**
+ * stat, with every failure read as "not there now". `throwIfNoEntry` covers ENOENT only: a
+ * change event for `x.log/a.log` that arrives after the folder `x.log` became a file again
+ * fails with ENOTDIR, and that must not end the watcher (it did, from an fs.watch callback).
+ */
+function statOrMissing(p: string, stat: typeof fs.statSync = fs.statSync): fs.Stats | undefined {
+  try {
+    return stat(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 export interface WatchRootOptions {
   /** Follow symbolic links out of a watched folder (default: files they lead to are not followed). */
   followSymlinks?: boolean;
@@ -65,7 +78,7 @@ export interface WatchRootOptions {
 /** Turn one user path (file, folder, glob, or a path that does not exist yet) into a root. */
 export function watchRoot(given: string, cwd = process.cwd(), options: WatchRootOptions = {}): WatchRoot {
   const abs = path.resolve(cwd, given);
-  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  const st = statOrMissing(abs);
   // a path that does not exist yet is a folder unless its name looks like a log file
   if (st?.isDirectory() || (!st && !picomatch.scan(given).isGlob && !LOG_NAME.test(path.basename(abs)))) {
     // a link in the folder must not pull in a file from elsewhere (another user's, /etc/…)
@@ -102,7 +115,7 @@ export function watchRoot(given: string, cwd = process.cwd(), options: WatchRoot
 export function initialFiles(roots: WatchRoot[], rotated = false): string[] {
   const out = new Set<string>();
   const visit = (p: string, root: WatchRoot, depth: number): void => {
-    const st = fs.statSync(p, { throwIfNoEntry: false });
+    const st = statOrMissing(p);
     if (!st) return;
     if (st.isDirectory()) {
       // `depth` counts folders below the root
@@ -139,7 +152,7 @@ export function watchDirs(roots: WatchRoot[]): string[] {
     }
   };
   for (const root of roots) {
-    if (fs.statSync(root.watchPath, { throwIfNoEntry: false })?.isDirectory()) visit(root.watchPath, 0, root.depth);
+    if (statOrMissing(root.watchPath)?.isDirectory()) visit(root.watchPath, 0, root.depth);
   }
   return [...out];
 }

@@ -37,4 +37,13 @@ describe('watched folders and symbolic links', () => {
       [path.join(dir, 'logs/alias.log'), own, path.join(dir, 'logs/deep/other.log'), path.join(dir, 'logs/secret.log')].sort(),
     );
   });
+
+  it('take a path under a folder that became a file again for one that is gone, without throwing', () => {
+    // the change event for logs/x.log/a.log can arrive after logs/x.log is a file once more
+    const file = write('logs/x.log');
+    const root = watchRoot('logs', dir);
+    expect(() => root.accepts(path.join(file, 'a.log'))).not.toThrow();
+    expect(root.accepts(path.join(file, 'a.log'))).toBe(true);
+    expect(initialFiles([root])).toEqual([file]);
+  });
 });
