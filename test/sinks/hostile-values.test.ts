@@ -114,7 +114,7 @@ function incident(rule: CompiledRule, set: Record<string, string>, value: string
 /** Everything pasteable in one rendered incident: the Markdown page and the JSON. */
 function pasteable(rendered: Incident): Piece[] {
   const pieces: Piece[] = [];
-  const page = renderReports({ incidents: [rendered], stats: { files: 1, lines: 1, bytes: 1, events: 1, matches: 1, durationMs: 1, skipped: [], truncatedLines: 0, approximateTimes: false }, files: ['logs/app-out.log'] }, { generatedAt: new Date(0) }).incidents[0]?.markdown ?? '';
+  const page = renderReports({ incidents: [rendered], stats: { files: 1, lines: 1, bytes: 1, events: 1, matches: 1, durationMs: 1, skipped: [], empty: 0, truncatedLines: 0, approximateTimes: false }, files: ['logs/app-out.log'] }, { generatedAt: new Date(0) }).incidents[0]?.markdown ?? '';
   const start = page.indexOf('## Remediation');
   const end = page.indexOf('\n---\n', start);
   pieces.push(...codeIn(page.slice(start, end)));

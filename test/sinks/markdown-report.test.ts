@@ -53,6 +53,7 @@ function stats(overrides: Partial<RunStats> = {}): RunStats {
     matches: 3,
     durationMs: 120,
     skipped: [],
+    empty: 0,
     truncatedLines: 0,
     approximateTimes: false,
     ...overrides,

@@ -35,7 +35,7 @@ function incident(overrides: Partial<Incident>): Incident {
 }
 
 function stats(overrides: Partial<RunStats> = {}): RunStats {
-  return { files: 3, lines: 100, bytes: 1000, events: 10, matches: 5, durationMs: 5, skipped: [], truncatedLines: 0, approximateTimes: false, ...overrides };
+  return { files: 3, lines: 100, bytes: 1000, events: 10, matches: 5, durationMs: 5, skipped: [], empty: 0, truncatedLines: 0, approximateTimes: false, ...overrides };
 }
 
 function summary(r: AnalysisResult): string {

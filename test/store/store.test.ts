@@ -74,6 +74,7 @@ const stats: RunStats = {
   matches: 3,
   durationMs: 12,
   skipped: [],
+  empty: 0,
   truncatedLines: 0,
   approximateTimes: false,
 };
