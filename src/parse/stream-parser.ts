@@ -39,6 +39,12 @@ export interface StreamParserOptions {
    * time is then the best estimate). Without it they are returned by endFile for estimating.
    */
   clock?: () => number;
+  /**
+   * A source that knows when each record was written (journald's `__REALTIME_TIMESTAMP`): the
+   * time of the record an event starts in, by the event's char offset in the stream. It beats
+   * the last timestamp seen before (an event's own timestamp beats both).
+   */
+  recordTime?: (eventStartChars: number) => number | undefined;
 }
 
 export class StreamParser {
@@ -209,7 +215,8 @@ export class StreamParser {
     if (ownTime) {
       this.noteTime(event.time);
     } else {
-      event.time = this.currentTime(chunk);
+      const current = this.currentTime(chunk);
+      event.time = this.options.recordTime?.(this.evCharOffset) ?? current;
     }
     if (event.time === undefined && this.options.clock) {
       event.time = this.options.clock();

@@ -13,6 +13,8 @@ interface ChunkEntry {
   chars: number;
   bytes: number;
   text: string;
+  /** When the source wrote this record, if it knows (journald). */
+  time: number | undefined;
 }
 
 interface Tracked {
@@ -43,6 +45,8 @@ export class LiveStreams {
       // PM2's daemon log names apps only on some lines: the timeline fills in the rest
       everyEvent: pm2Daemon,
       clock: () => Date.now(),
+      // the entries from the event being closed on are still in the log when it closes
+      recordTime: (chars) => this.entryAt(this.streams.get(s.id), chars)?.time,
       onEvent: (e) => {
         if (pm2Daemon) this.pm2.note(e);
         this.onEvent(e);
@@ -52,10 +56,10 @@ export class LiveStreams {
     this.streams.set(s.id, { parser, log: [], chars: 0, end: s.offset, lastPushAt: Date.now(), flushed: true });
   }
 
-  deliver(id: number, chunk: string, start: number, end: number): void {
+  deliver(id: number, chunk: string, start: number, end: number, time?: number): void {
     const t = this.streams.get(id);
     if (!t) return;
-    t.log.push({ chars: t.chars, bytes: start, text: chunk });
+    t.log.push({ chars: t.chars, bytes: start, text: chunk, time });
     t.chars += chunk.length;
     // end, not start + length: a cut over-long line consumed more bytes than it delivered
     t.end = end;
@@ -94,15 +98,16 @@ export class LiveStreams {
     const t = this.streams.get(id);
     if (!t) return { offset: 0, line: 0 };
     const open = t.parser.openEventStart();
-    if (open) {
-      for (const e of t.log) {
-        if (open.chars >= e.chars && open.chars < e.chars + e.text.length) {
-          // the text is Latin-1 (one char per byte), so a char offset is a byte offset
-          return { offset: e.bytes + (open.chars - e.chars), line: open.line };
-        }
-      }
-    }
+    const e = open && this.entryAt(t, open.chars);
+    // the text is Latin-1 (one char per byte), so a char offset is a byte offset
+    if (open && e) return { offset: e.bytes + (open.chars - e.chars), line: open.line };
     return { offset: t.end, line: t.parser.lineNumber };
+  }
+
+  /** The pushed chunk holding char offset `chars`, if still kept. */
+  private entryAt(t: Tracked | undefined, chars: number): ChunkEntry | undefined {
+    for (const e of t?.log ?? []) if (chars >= e.chars && chars < e.chars + e.text.length) return e;
+    return undefined;
   }
 
   /** Close events that got no continuation line for `quietMs`: they are complete as far as we know. */

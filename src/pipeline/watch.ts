@@ -134,9 +134,9 @@ export class Watcher {
   private readonly host: SourceHost = {
     enqueue: (fn) => this.enqueue(fn),
     open: (s) => this.streams.open(s),
-    deliver: (id, chunk, start, end) => {
+    deliver: (id, chunk, start, end, time) => {
       this.dirty = true;
-      this.streams.deliver(id, chunk, start, end);
+      this.streams.deliver(id, chunk, start, end, time);
     },
     restart: (id, display) => {
       this.dirty = true;

@@ -35,6 +35,8 @@ export interface JournaldOptions {
 interface Pending {
   service: string;
   text: string;
+  /** `__REALTIME_TIMESTAMP` in ms (absent in checkpoints written before it was kept). */
+  time?: number;
 }
 
 interface JournaldState {
@@ -49,14 +51,16 @@ function isJournaldState(v: unknown): v is JournaldState {
 }
 
 function isPending(v: unknown): v is Pending {
-  return typeof v === 'object' && v !== null && 'service' in v && typeof v.service === 'string' && 'text' in v && typeof v.text === 'string';
+  if (typeof v !== 'object' || v === null) return false;
+  const time: unknown = 'time' in v ? v.time : undefined;
+  return 'service' in v && typeof v.service === 'string' && 'text' in v && typeof v.text === 'string' && (time === undefined || Number.isFinite(time));
 }
 
 interface ServiceStream {
   id: number;
   end: number;
   /** Records delivered in this stream whose event may still be open: [start, end) and text. */
-  records: Array<{ seq: number; start: number; end: number; text: string }>;
+  records: Array<{ seq: number; start: number; end: number; text: string; time: number | undefined }>;
 }
 
 export class JournaldSource implements Source {
@@ -84,7 +88,7 @@ export class JournaldSource implements Source {
     this.cursor = state?.cursor;
     const pending = Array.isArray(state?.pending) ? state.pending.filter(isPending) : [];
     // events a kill interrupted are rebuilt from their saved records before anything newer
-    if (pending.length > 0) await host.enqueue(async () => { for (const p of pending) this.feed(p.service, p.text); });
+    if (pending.length > 0) await host.enqueue(async () => { for (const p of pending) this.feed(p.service, p.text, p.time); });
     // without a cursor, the journal is read from its beginning: after a start that found it
     // empty (everything in it is new), or with --from-start; a first start otherwise begins after
     // its newest record (or at its end, when that could not be read)
@@ -159,13 +163,16 @@ export class JournaldSource implements Source {
     }
     const { event, cursor, messageOmitted } = parsed.record;
     if (messageOmitted) this.host.warn(`journald: a message of ${event.service ?? 'a service'} was too large for journalctl to print; skipped`);
-    else this.feed(event.service ?? 'journald', event.text);
+    else this.feed(event.service ?? 'journald', event.text, event.time);
     if (cursor !== undefined) this.cursor = cursor;
     this.host.touched();
   }
 
-  /** One record's text as line(s) of its service's stream (Latin-1, one char per byte). */
-  private feed(service: string, text: string): void {
+  /**
+   * One record's text as line(s) of its service's stream (Latin-1, one char per byte), with the
+   * time journald recorded it: an event without a timestamp of its own is dated by its first record.
+   */
+  private feed(service: string, text: string, time: number | undefined): void {
     let s = this.streams.get(service);
     if (!s) {
       s = { id: this.nextId--, end: 0, records: [] };
@@ -175,20 +182,20 @@ export class JournaldSource implements Source {
     const chunk = `${Buffer.from(text.replace(/\r?\n$/, ''), 'utf8').toString('latin1')}\n`;
     const start = s.end;
     s.end += chunk.length;
-    s.records.push({ seq: this.seq++, start, end: s.end, text });
-    this.host.deliver(s.id, chunk, start, s.end);
+    s.records.push({ seq: this.seq++, start, end: s.end, text, time });
+    this.host.deliver(s.id, chunk, start, s.end, time);
   }
 
   async checkpoint(): Promise<SourceCheckpoint> {
-    const pending: Array<{ seq: number; service: string; text: string }> = [];
+    const pending: Array<Pending & { seq: number }> = [];
     for (const [service, s] of this.streams) {
       // records before the open event are fully processed; those from it on are replayed
       const from = this.host.committedOffset(s.id).offset;
       s.records = s.records.filter((r) => r.end > from);
-      for (const r of s.records) pending.push({ seq: r.seq, service, text: r.text });
+      for (const r of s.records) pending.push({ seq: r.seq, service, text: r.text, ...(r.time === undefined ? {} : { time: r.time }) });
     }
     pending.sort((a, b) => a.seq - b.seq);
-    return { state: { cursor: this.cursor, pending: pending.slice(-MAX_PENDING).map(({ service, text }) => ({ service, text })) } };
+    return { state: { cursor: this.cursor, pending: pending.slice(-MAX_PENDING).map(({ seq: _seq, ...p }) => p) } };
   }
 
   async stop(): Promise<void> {

@@ -24,7 +24,7 @@ export interface SourceHost {
   enqueue<T>(fn: () => Promise<T>): Promise<T>;
   open(stream: StreamOpen): void;
   /** Complete lines (Latin-1, one char per byte, each ending in \n) read from bytes [start, end). */
-  deliver(id: number, chunk: string, start: number, end: number): void;
+  deliver(id: number, chunk: string, start: number, end: number, time?: number): void;
   /** What follows is a new file at the same path (truncated, replaced): line numbers restart. */
   restart(id: number, display: string): void;
   /** The stream ended (a rotated file drained): its open event is complete. Returns its end. */

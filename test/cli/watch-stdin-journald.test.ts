@@ -29,7 +29,7 @@ afterEach(() => {
 
 interface Line {
   event: string;
-  incident: { rule: string; services: string[]; count: number; captures: Record<string, string>; evidence: Array<{ file: string; text: string }> };
+  incident: { rule: string; services: string[]; count: number; firstSeen: string; captures: Record<string, string>; evidence: Array<{ file: string; text: string }> };
 }
 
 interface Watch {
@@ -105,6 +105,11 @@ function crash(n: number): string {
     .join('');
 }
 
+/** When journald wrote a record (`__REALTIME_TIMESTAMP`, µs), as the ISO time incidents carry. */
+function writtenAt(record: Record<string, unknown>): string {
+  return new Date(Number(BigInt(String(record.__REALTIME_TIMESTAMP)) / 1000n)).toISOString();
+}
+
 function invocations(): string[][] {
   return fs.readFileSync(path.join(dir, 'args.jsonl'), 'utf8').split('\n').filter(Boolean).map((l): string[] => JSON.parse(l));
 }
@@ -120,6 +125,9 @@ describe('watch --journald (a fake journalctl replaying recorded records)', () =
     expect(port?.incident.evidence[0]?.file).toBe('journald:shop-api');
     // the stack frame (a record of its own) joined the error's event
     expect(port?.incident.evidence[0]?.text).toContain('at Server.setupListenHandle');
+    // dated when journald wrote it (the message has no timestamp), not when we read it
+    const [crashRecord] = realRecords();
+    expect(port?.incident.firstSeen).toBe(writtenAt(crashRecord ?? {}));
     expect(await until(() => w.stderr().includes('too large'), 10_000)).toBe(true);
     w.child.kill('SIGTERM');
     expect(await exited(w.child)).toBe(0);
@@ -186,6 +194,8 @@ describe('watch --journald (a fake journalctl replaying recorded records)', () =
     expect(await until(() => opened(w, '4007') !== undefined && opened(w, '4008') !== undefined, 20_000)).toBe(true);
     // the frame written after the kill joined the error saved before it
     expect(opened(w, '4007')?.incident.evidence[0]?.text).toContain('at Server.setupListenHandle');
+    // the replayed record kept the time journald wrote it
+    expect(opened(w, '4007')?.incident.firstSeen).toBe(writtenAt(realRecords()[0] ?? {}));
     w.child.kill('SIGTERM');
     expect(await exited(w.child)).toBe(0);
     const ports = storedIncidents().filter((i) => i.rule === 'port-in-use');
