@@ -22,6 +22,8 @@ const RESTART_AFTER_MS = 5000;
 const MAX_QUEUED_LINES = 2000;
 /** Records of open events kept in a checkpoint, at most (an event is far smaller). */
 const MAX_PENDING = 5000;
+/** Saved records are replayed with journalctl's first record, or after this long without one (ms). */
+const REPLAY_WITHOUT_RECORDS_MS = 1000;
 
 export interface JournaldOptions {
   /** The journalctl program (an absolute path found in PATH's absolute folders). */
@@ -77,6 +79,9 @@ export class JournaldSource implements Source {
   private lineNo = 0;
   private badLines = 0;
   private noCursorFromStart = false;
+  /** Records of events a kill interrupted, not yet fed again. */
+  private replay: Pending[] = [];
+  private replayTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JournaldOptions) {
     for (const u of options.units) if (u === '' || u.includes('\n')) throw new Error(`journald: not a unit name: ${JSON.stringify(u)}`);
@@ -87,8 +92,11 @@ export class JournaldSource implements Source {
     const state = isJournaldState(saved.state) ? saved.state : undefined;
     this.cursor = state?.cursor;
     const pending = Array.isArray(state?.pending) ? state.pending.filter(isPending) : [];
-    // events a kill interrupted are rebuilt from their saved records before anything newer
-    if (pending.length > 0) await host.enqueue(async () => { for (const p of pending) this.feed(p.service, p.text, p.time); });
+    // Events a kill interrupted are rebuilt from their saved records just before journalctl's
+    // first record: fed now, the idle flush would close them while journalctl is still
+    // starting, and a stack frame written after the kill would become an event of its own.
+    this.replay = pending;
+    if (pending.length > 0) this.replayTimer = setTimeout(() => void host.enqueue(async () => this.replayPending()), REPLAY_WITHOUT_RECORDS_MS);
     // without a cursor, the journal is read from its beginning: after a start that found it
     // empty (everything in it is new), or with --from-start; a first start otherwise begins after
     // its newest record (or at its end, when that could not be read)
@@ -154,7 +162,16 @@ export class JournaldSource implements Source {
     });
   }
 
+  private replayPending(): void {
+    if (this.replayTimer) clearTimeout(this.replayTimer);
+    this.replayTimer = undefined;
+    const pending = this.replay;
+    this.replay = [];
+    for (const p of pending) this.feed(p.service, p.text, p.time);
+  }
+
   private record(line: string): void {
+    if (this.replay.length > 0) this.replayPending();
     this.lineNo++;
     const parsed = parseJournalLine(line, this.lineNo);
     if (!parsed.ok) {
@@ -195,10 +212,13 @@ export class JournaldSource implements Source {
       for (const r of s.records) pending.push({ seq: r.seq, service, text: r.text, ...(r.time === undefined ? {} : { time: r.time }) });
     }
     pending.sort((a, b) => a.seq - b.seq);
-    return { state: { cursor: this.cursor, pending: pending.slice(-MAX_PENDING).map(({ seq: _seq, ...p }) => p) } };
+    // records not replayed yet come before every record read since
+    const records = [...this.replay, ...pending.map(({ seq: _seq, ...p }) => p)];
+    return { state: { cursor: this.cursor, pending: records.slice(-MAX_PENDING) } };
   }
 
   async stop(): Promise<void> {
+    this.replayPending();
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
