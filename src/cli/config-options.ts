@@ -86,6 +86,7 @@ function configValues({ file, config }: { file: string; config: Config }, comman
     values.pm2 = typeof w?.pm2 === 'string' ? resolvePath(file, w.pm2) : w?.pm2;
     values.ecosystem = p(w?.ecosystem);
     values.psInterval = w?.ps_interval !== undefined ? durationToSeconds(w.ps_interval) : undefined;
+    values.journald = w?.journald === false ? undefined : w?.journald;
   }
   return values;
 }

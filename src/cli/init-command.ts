@@ -99,6 +99,8 @@ export function renderConfig(f: InitFacts): string {
   lines.push(
     '  # Look for duplicate dev servers and watchers in the process table this often:',
     '  # ps_interval: 10s',
+    '  # Apps that log to the systemd journal (true: all of it this user may read):',
+    '  # journald: [shop-api, pm2-deploy]',
     '',
     '# Extra rule folders (same id replaces a built-in rule):',
     '# rules: ["./rules"]',

@@ -26,6 +26,10 @@ export const configSchema = z
         pm2: z.union([z.boolean(), z.string().min(1)]).optional().describe("Follow PM2's logs: true for $PM2_HOME or ~/.pm2, or a PM2 home folder"),
         ecosystem: z.string().min(1).optional().describe("A PM2 ecosystem file whose apps' custom log paths to follow too"),
         ps_interval: duration.optional().describe('Read the process table this often for duplicate dev servers'),
+        journald: z
+          .union([z.boolean(), z.array(z.string().regex(/^(?!-)[\w@.:\\-]+$/, 'a systemd unit name')).min(1)])
+          .optional()
+          .describe('Follow the systemd journal: true for all the user may read, or a list of units (--journald)'),
       })
       // a section left with only comments in it reads as null
       .nullish(),

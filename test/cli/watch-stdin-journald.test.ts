@@ -167,6 +167,28 @@ describe('watch --journald (a fake journalctl replaying recorded records)', () =
     expect(follows[2]?.some((a) => a.startsWith('--after-cursor=') && a.includes('i=5b'))).toBe(true);
   }, 120_000);
 
+  it('takes its units from the configuration file when the command line names no source', async () => {
+    const journal = path.join(dir, 'journal.jsonl');
+    fs.copyFileSync(RECORDS, journal);
+    fs.writeFileSync(path.join(dir, 'incident-analyser.yaml'), 'watch:\n  journald: true\n');
+    let w = startWatch(['--from-start'], fakeJournalctl(journal));
+    expect(await until(() => w.lines.some((l) => l.incident.rule === 'port-in-use'), 20_000), w.stderr()).toBe(true);
+    w.child.kill('SIGTERM');
+    expect(await exited(w.child)).toBe(0);
+    // a list names the units journalctl is asked for
+    fs.writeFileSync(path.join(dir, 'incident-analyser.yaml'), 'watch:\n  journald: [shop-api, pm2-deploy]\n');
+    w = startWatch([], fakeJournalctl(journal));
+    const followsUnits = (): boolean => invocations().some((a) => a.includes('-f') && a.includes('--unit=shop-api') && a.includes('--unit=pm2-deploy'));
+    expect(await until(followsUnits, 20_000), w.stderr()).toBe(true);
+    w.child.kill('SIGTERM');
+    expect(await exited(w.child)).toBe(0);
+    // a unit name that could be read as an option is refused in the file, with its line
+    fs.writeFileSync(path.join(dir, 'incident-analyser.yaml'), 'watch:\n  journald: [--all]\n');
+    const bad = spawnSync(process.execPath, [BIN, 'watch', '--db', path.join(dir, 'state.db')], { cwd: dir, encoding: 'utf8', env: fakeJournalctl(journal) });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/incident-analyser\.yaml:2.*unit name/);
+  }, 60_000);
+
   it('a kill while an event is still being built: its saved records are replayed, so the event is whole and counted once', async () => {
     const journal = path.join(dir, 'journal.jsonl');
     fs.copyFileSync(RECORDS, journal);
