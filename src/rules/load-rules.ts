@@ -329,6 +329,11 @@ function chineseTexts(spec: RuleSpec, en: RuleTexts, file: string, at: (p: Array
       if (split === undefined) return fail([name, i], `"# …" replaces the comment of a command, but the English item has none: ${JSON.stringify(source.slice(0, 80))}`);
       return `${split.code}${item}`;
     });
+  for (const [name, values] of Object.entries(zh.set)) {
+    for (const value of Object.keys(values)) {
+      if (!spec.match.some((m) => m.set?.[name] === value)) fail(['set', name], `no pattern sets ${name} to ${JSON.stringify(value.slice(0, 80))}; the keys are the English values of set:`);
+    }
+  }
   return {
     title: zh.title,
     description: zh.description,
@@ -337,6 +342,7 @@ function chineseTexts(spec: RuleSpec, en: RuleTexts, file: string, at: (p: Array
     remediation,
     verify: items('verify', zh.verify, en.verify),
     prevent: items('prevent', zh.prevent, en.prevent),
+    ...(Object.keys(zh.set).length > 0 ? { setValues: zh.set } : {}),
   };
 }
 

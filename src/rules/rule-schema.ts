@@ -59,6 +59,12 @@ function build() {
     remediation: z.array(z.strictObject({ title: z.string().min(1), detail: z.string().optional() })).default([]),
     verify: z.array(z.string().min(1).nullable()).default([]),
     prevent: z.array(z.string().min(1).nullable()).default([]),
+    /**
+     * Chinese for the prose that patterns' `set:` give (by capture, then the English value), so a
+     * Chinese sentence does not carry an English clause: `symptom: { 'no connection…': '…' }`.
+     * Names (driver: Prisma) need none.
+     */
+    set: z.record(z.string(), z.record(z.string(), z.string().min(1))).default({}),
   });
 
   const ruleSchema = z.strictObject({

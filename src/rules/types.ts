@@ -40,6 +40,8 @@ export interface RuleTexts {
   remediation: Array<{ title: string; kind: 'command' | 'code-change' | 'config-change' | 'investigate'; commands: string[]; detail: string | undefined }>;
   verify: string[];
   prevent: string[];
+  /** What `set:` values read as in this language (capture → English value → text); English has none. */
+  setValues?: Record<string, Record<string, string>>;
 }
 
 export interface CompiledRule {

@@ -79,11 +79,13 @@ function typed(rule: CompiledRule, name: string, raw: string, type?: CaptureType
   return new LogValue(name, type ?? rule.captures.types[name] ?? 'text', raw);
 }
 
-function context(incident: Incident, rule: CompiledRule, all: Incident[]): Record<string, unknown> {
+function context(incident: Incident, rule: CompiledRule, all: Incident[], texts: RuleTexts = rule.texts.en): Record<string, unknown> {
+  // a `set:` value in the text's language (the rule author's words, never a log's)
+  const said = (k: string, v: string): string => texts.setValues?.[k]?.[v] ?? v;
   const captures: Record<string, LogValue | string> = {};
-  for (const [k, v] of Object.entries(incident.captures)) captures[k] = typed(rule, k, v);
+  for (const [k, v] of Object.entries(incident.captures)) captures[k] = typed(rule, k, said(k, v));
   const values: Record<string, Array<LogValue | string>> = {};
-  for (const [k, list] of Object.entries(incident.captureValues)) values[k] = list.map((v) => typed(rule, k, v));
+  for (const [k, list] of Object.entries(incident.captureValues)) values[k] = list.map((v) => typed(rule, k, said(k, v)));
   const service = incident.services[0];
   return {
     ...evidenceValues(incident, all),
@@ -200,8 +202,8 @@ export function ruleTexts(rule: CompiledRule, lang: Lang): RuleTexts {
 
 /** `all`: the run's incidents, so a text can name what its linked causes are (services). */
 export function renderIncidentText(incident: Incident, rule: CompiledRule, all: Incident[] = [], lang: Lang = 'en'): Incident {
-  const ctx = context(incident, rule, all);
   const texts = ruleTexts(rule, lang);
+  const ctx = context(incident, rule, all, texts);
   noteLang = texts === rule.texts.en ? 'en' : lang;
   try {
     const summary = texts.summary

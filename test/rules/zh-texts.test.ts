@@ -153,6 +153,36 @@ describe('zh: block', () => {
     expect(errorOf(() => loadRuleFile(file)).message).toMatch(/quota\.yaml:37: zh\.commands: unknown key/);
   });
 
+  it('says a set: value in Chinese where zh.set gives it, and refuses a key that no pattern sets', () => {
+    const withSet = ENGLISH.replace("  - regex: 'disk quota exceeded for (?<service>[\\w-]+)'\n", "  - regex: 'disk quota exceeded for (?<service>[\\w-]+)'\n    set: { why: 'the hard limit was reached' }\n").replace(
+      "diagnosis: 'User {{service}} is over quota'",
+      "diagnosis: 'User {{service}} is over quota: {{why}}'",
+    );
+    const zhSet = ZH.replace("  diagnosis: '用户 {{service}} 超出了配额'", "  diagnosis: '用户 {{service}} 超出了配额：{{why}}'");
+    const rule = loadRuleFile(write('quota.yaml', `${withSet + zhSet}  set:\n    why:\n      'the hard limit was reached': 到了硬限制\n`));
+    const incident = { ...incidentOf('bob'), captures: { service: 'bob', why: 'the hard limit was reached' } };
+    expect(renderIncidentText(incident, rule, [], 'zh').rootCause).toBe('用户 bob 超出了配额：到了硬限制');
+    expect(renderIncidentText(incident, rule, [], 'en').rootCause).toBe('User bob is over quota: the hard limit was reached');
+    const typo = write('typo.yaml', `${withSet + zhSet}  set:\n    why:\n      'the hard limit was reachd': 到了硬限制\n`);
+    const err = errorOf(() => loadRuleFile(typo));
+    expect(err.message).toMatch(/typo\.yaml:\d+: zh\.set\.why: no pattern sets why to "the hard limit was reachd"/);
+  });
+
+  it('every built-in rule says its set: prose in Chinese (names and commands stay as they are)', () => {
+    for (const rule of loadRules()) {
+      const zh = rule.texts.zh;
+      if (!zh) continue;
+      const zhText = [zh.summary ?? '', zh.diagnosis].join('\n');
+      for (const pattern of rule.spec.match) {
+        for (const [name, value] of Object.entries(pattern.set ?? {})) {
+          // prose: three or more lower-case words, shown in a Chinese sentence
+          const prose = /^[a-z][a-z']* [a-z'.]+ [a-z]/i.test(value) && !/^[\w.-]+ [\w.-]+$/.test(value) && zhText.includes(`{{${name}}}`);
+          if (prose) expect(zh.setValues?.[name]?.[value], `${rule.spec.id}: set.${name} '${value}'`).toMatch(/[\u4e00-\u9fff]/);
+        }
+      }
+    }
+  });
+
   it('every built-in rule carries Chinese texts, and its commands are the English ones', () => {
     for (const rule of loadRules()) {
       const zh = rule.texts.zh;
