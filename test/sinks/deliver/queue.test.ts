@@ -84,7 +84,7 @@ describe('delivery queue', () => {
     while (rx.received.length < 3) await new Promise((r) => setTimeout(r, 10));
     const [ok] = await q2.close();
     expect(ok).toMatchObject({ delivered: 1, pending: 0 });
-  });
+  }, 20_000);
 
   it('sends Alertmanager the latest state of each incident once per batch', async () => {
     const rx = await startReceiver();
