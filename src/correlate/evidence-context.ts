@@ -3,12 +3,12 @@
 // during it, and the process-snapshot rows of its PIDs. Reports then state these instead of
 // "if ... then ...". Runs once per incident after correlation, never per line.
 import type { Incident, IncidentContext, ProcessRow, QuotedLine, ServiceFacts, SocketAccess } from '../model.js';
-import type { FactBook, TimedError } from './fact-book.js';
+import { EXIT_SLACK_MS, type FactBook, type TimedError } from './fact-book.js';
 
-/** A PM2 exit line has second resolution; an app's error a few ms "after" it is still before it. */
-const EXIT_SLACK_MS = 1000;
-/** Exits and handshakes this far around an incident still belong to it. */
+/** Exits this far around an incident still belong to it. */
 const AROUND_MS = 60_000;
+/** Handshakes this far around an incident still belong to it. */
+const SOCKETS_AROUND_MS = 5000;
 const MAX_QUOTED = 3;
 const MAX_PROCESSES = 30;
 
@@ -33,30 +33,35 @@ function quote(e: TimedError, count: number): QuotedLine {
   return { file: e.file, line: e.line, text: e.text, time: new Date(e.time).toISOString(), count };
 }
 
-/** The last error before each exit of the services during the incident, grouped by text. */
+/**
+ * The last error before each exit of the services during the incident, grouped by text. The
+ * book paired each exit with its last error as the logs were read (fact-book.ts).
+ */
 function lastErrors(book: FactBook, incident: Incident, first: number, last: number): Pick<IncidentContext, 'lastErrors' | 'exits' | 'lastErrorsByOrder'> {
-  const exits: number[] = [];
-  const errors: TimedError[] = [];
+  const exits: Array<{ time: number; error: TimedError | undefined }> = [];
+  let errors = 0;
+  let approx = false;
+  const byOrder: TimedError[] = [];
   for (const s of incident.services) {
-    for (const t of book.exits.get(s) ?? []) if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push(t);
-    errors.push(...(book.errors.get(s) ?? []));
+    const log = book.exits.get(s);
+    if (!log) continue;
+    errors += log.errors;
+    approx ||= log.approx;
+    byOrder.push(...log.byOrder);
+    log.times.forEach((t, i) => {
+      if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push({ time: t, error: log.lastError[i] });
+    });
   }
-  if (exits.length === 0 || errors.length === 0) return {};
-  exits.sort((a, b) => a - b);
+  if (exits.length === 0 || errors === 0) return {};
   // Times estimated from a file's mtime cannot be compared with PM2's real exit times: then the
   // last errors the app logged are the best evidence, taken in file order.
-  if (errors.some((e) => e.approx)) {
-    const tail = errors.slice(-exits.length);
+  if (approx) {
+    const tail = byOrder.slice(-exits.length);
     return { lastErrors: group(tail), exits: exits.length, lastErrorsByOrder: true };
   }
-  errors.sort((a, b) => a.time - b.time);
+  exits.sort((a, b) => a.time - b.time);
   const before: TimedError[] = [];
-  let j = 0;
-  let latest: TimedError | undefined;
-  for (const exit of exits) {
-    while (j < errors.length && (errors[j]?.time ?? Infinity) <= exit + EXIT_SLACK_MS) latest = errors[j++];
-    if (latest !== undefined && exit - latest.time <= AROUND_MS) before.push(latest);
-  }
+  for (const e of exits) if (e.error !== undefined) before.push(e.error);
   if (before.length === 0) return { exits: exits.length };
   return { lastErrors: group(before), exits: exits.length };
 }
@@ -77,27 +82,39 @@ function group(errors: TimedError[]): QuotedLine[] {
 }
 
 function sockets(book: FactBook, incident: Incident, first: number, last: number): SocketAccess | undefined {
-  const seen = incident.services.flatMap((s) => book.access.get(s) ?? []).filter((a) => a.time >= first - 5000 && a.time <= last + 5000);
-  if (seen.length === 0) return undefined;
-  const top = (key: (a: (typeof seen)[number]) => string): [string, number] => {
-    const counts = new Map<string, number>();
-    for (const a of seen) counts.set(key(a), (counts.get(key(a)) ?? 0) + 1);
-    return [...counts.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
-  };
-  const [peer, peerConnections] = top((a) => a.peer);
-  const [path] = top((a) => a.path);
+  const from = first - SOCKETS_AROUND_MS;
+  const to = last + SOCKETS_AROUND_MS;
+  let connections = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  const peers = new Map<string, number>();
+  const paths = new Map<string, number>();
   const rejected: Record<string, number> = {};
-  for (const a of seen) if (/^[45]\d\d$/.test(a.status)) rejected[a.status] = (rejected[a.status] ?? 0) + 1;
-  const times = seen.map((a) => a.time);
-  return {
-    connections: seen.length,
-    from: new Date(Math.min(...times)).toISOString(),
-    to: new Date(Math.max(...times)).toISOString(),
-    peer,
-    peerConnections,
-    path,
-    rejected,
+  for (const s of incident.services) {
+    const h = book.handshakes.get(s);
+    if (!h) continue;
+    h.times.forEach((t, i) => {
+      if (t < from || t > to) return;
+      connections++;
+      if (t < min) min = t;
+      if (t > max) max = t;
+      const peer = h.peers[i] ?? '';
+      const path = h.paths[i] ?? '';
+      peers.set(peer, (peers.get(peer) ?? 0) + 1);
+      paths.set(path, (paths.get(path) ?? 0) + 1);
+      const status = h.statuses[i] ?? '';
+      if (/^[45]\d\d$/.test(status)) rejected[status] = (rejected[status] ?? 0) + 1;
+    });
+  }
+  if (connections === 0) return undefined;
+  const top = (counts: Map<string, number>): [string, number] => {
+    let best: [string, number] = ['', 0];
+    for (const [key, n] of counts) if (n > best[1]) best = [key, n];
+    return best;
   };
+  const [peer, peerConnections] = top(peers);
+  const [path] = top(paths);
+  return { connections, from: new Date(min).toISOString(), to: new Date(max).toISOString(), peer, peerConnections, path, rejected };
 }
 
 function processes(book: FactBook, incident: Incident): ProcessRow[] | undefined {

@@ -1,12 +1,27 @@
-// Collects, per service, the facts match/facts.ts finds in built events (ports, PM2 exits, error
-// lines, WebSocket handshakes, logged pool settings) and the rows of process snapshots. Memory is
-// bounded: a ring of recent records per service and kind. Read once at the end of a batch run by
-// evidence-context.ts to decide the conditional sentences of each incident's report.
+// Collects, per service, what the reports say beyond the matches: ports, PM2 exits with the last
+// error before each, WebSocket handshakes, logged pool settings, process snapshot rows. Facts that
+// do not depend on order (ports, PM2 apps, snapshot rows) are noted as events are built; the others
+// come back as a FactNote that the batch driver hands to add() in log-time order across streams
+// (merged with the matches), so the last error before an exit is known when the exit is seen and
+// the errors need not be kept: a few recent ones per service suffice. Read once at the end of a
+// batch run by evidence-context.ts.
 import type { LogEvent, ProcessRow } from '../model.js';
-import { matchFacts } from '../match/facts.js';
+import { matchFacts, type Fact } from '../match/facts.js';
 
-/** Records kept per service and kind; older ones are dropped first. */
-const RING = 4000;
+/** A PM2 exit line has second resolution; an app's error a few ms "after" it is still before it. */
+export const EXIT_SLACK_MS = 1000;
+/** An error this long before an exit is too old to be why it exited. */
+export const ERROR_BEFORE_EXIT_MS = 60_000;
+/** Timed errors kept per service to pair with exits seen next (more than one: streams interleave by chunk). */
+const RECENT_ERRORS = 16;
+/** Errors kept per service in arrival order, for logs whose times are estimated (matched to exits by order). */
+const BY_ORDER = 256;
+/** Pool-setting records kept per service (apps print them at start-up). */
+const MAX_POOL = 4000;
+/** Snapshot rows kept per snapshot file. */
+const MAX_ROWS = 4000;
+/** Handshakes kept per service; the oldest half goes when full. */
+const MAX_HANDSHAKES = 1_000_000;
 
 export interface TimedError {
   time: number;
@@ -16,18 +31,84 @@ export interface TimedError {
   text: string;
 }
 
-export interface TimedAccess {
+/** The facts of one event whose meaning depends on what came before them in log time. */
+export interface FactNote {
   time: number;
-  peer: string;
-  path: string;
-  status: string;
+  approx: boolean;
+  service: string;
+  file: string;
+  line: number;
+  facts: Fact[];
 }
 
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
+/** Per service (PM2 app): its exits, each with the last error before it, and recent errors. */
+export class ExitLog {
+  readonly times: number[] = [];
+  /** Per exit, the last error logged before it (within ERROR_BEFORE_EXIT_MS), if any. */
+  readonly lastError: Array<TimedError | undefined> = [];
+  /** Errors noted, timed or not. */
+  errors = 0;
+  /** Some error's time was estimated: reports then match errors to exits by order. */
+  approx = false;
+  /** The latest errors in arrival order (by order), and the latest timed ones (for pairing). */
+  readonly byOrder: TimedError[] = [];
+  private readonly recent: TimedError[] = [];
+  /** Exits whose slack after them has not passed yet: an error up to EXIT_SLACK_MS later may still come. */
+  private pending: number[] = [];
+
+  exit(time: number): void {
+    let best: TimedError | undefined;
+    for (const e of this.recent) if (fits(e, time) && (best === undefined || e.time >= best.time)) best = e;
+    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= time);
+    this.pending.push(this.times.length);
+    this.times.push(time);
+    this.lastError.push(best);
+  }
+
+  error(e: TimedError): void {
+    this.errors++;
+    if (e.approx) this.approx = true;
+    ring(this.byOrder, e, BY_ORDER);
+    if (e.approx) return;
+    ring(this.recent, e, RECENT_ERRORS);
+    if (this.pending.length === 0) return;
+    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= e.time);
+    for (const i of this.pending) {
+      const best = this.lastError[i];
+      if (fits(e, this.times[i] ?? 0) && (best === undefined || e.time >= best.time)) this.lastError[i] = e;
+    }
+  }
+}
+
+function fits(e: TimedError, exit: number): boolean {
+  return e.time <= exit + EXIT_SLACK_MS && exit - e.time <= ERROR_BEFORE_EXIT_MS;
+}
+
+function ring<T>(list: T[], value: T, max: number): void {
   list.push(value);
-  if (list.length > RING * 1.25) list.splice(0, list.length - RING);
+  if (list.length > max * 2) list.splice(0, list.length - max);
+}
+
+/** Per service, every WebSocket handshake, in columns. */
+export class Handshakes {
+  times: number[] = [];
+  peers: string[] = [];
+  paths: string[] = [];
+  statuses: string[] = [];
+
+  add(time: number, peer: string, path: string, status: string): void {
+    if (this.times.length >= MAX_HANDSHAKES) {
+      const half = MAX_HANDSHAKES / 2;
+      this.times = this.times.slice(half);
+      this.peers = this.peers.slice(half);
+      this.paths = this.paths.slice(half);
+      this.statuses = this.statuses.slice(half);
+    }
+    this.times.push(time);
+    this.peers.push(peer);
+    this.paths.push(path);
+    this.statuses.push(status);
+  }
 }
 
 // PM2 names log files after the app with everything but [A-Za-z0-9.-] replaced by '-'.
@@ -35,28 +116,33 @@ function pm2Key(app: string): string {
   return app.replace(/[^a-zA-Z0-9.-]/g, '-');
 }
 
+const PM2_LOGS_PREFIX = /^\d+\|[^|\n]{1,64}\|/;
+
 export class FactBook {
   readonly ports = new Map<string, Map<number, number>>();
   readonly pm2Apps = new Set<string>();
   pm2LogRead = false;
-  readonly exits = new Map<string, number[]>();
-  readonly errors = new Map<string, TimedError[]>();
-  readonly access = new Map<string, TimedAccess[]>();
+  /** By service, and by PM2 app name as PM2 names its log files. */
+  readonly exits = new Map<string, ExitLog>();
+  readonly handshakes = new Map<string, Handshakes>();
   readonly pool = new Map<string, Array<{ time: number; settings: Record<string, number> }>>();
   /** Snapshot file → PID → row. */
   readonly processes = new Map<string, Map<number, ProcessRow>>();
 
-  /** Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own log. */
-  note(event: LogEvent, daemon: boolean): void {
+  /**
+   * Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own
+   * log; `hot`: the prefilter's class bits (see matchFacts). Returns the facts to add() in time order.
+   */
+  note(event: LogEvent, daemon: boolean, hot?: number): FactNote | undefined {
     if (event.kind === 'ps') {
       this.noteProcess(event);
-      return;
+      return undefined;
     }
     if (daemon) this.pm2LogRead = true;
     // `pm2 logs` output (`0|api | ...`), or PM2's JSON log format (`"app_name": "api"`)
-    if (!daemon && (/^\d+\|[^|\n]{1,64}\|/.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
-    const time = event.time ?? 0;
-    for (const fact of matchFacts(event)) {
+    if (!daemon && (PM2_LOGS_PREFIX.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
+    let timed: Fact[] | undefined;
+    for (const fact of matchFacts(event, hot)) {
       switch (fact.kind) {
         case 'port': {
           if (daemon) break;
@@ -65,28 +151,62 @@ export class FactBook {
           counts.set(fact.port, (counts.get(fact.port) ?? 0) + 1);
           break;
         }
-        case 'exit':
-          this.pm2Apps.add(pm2Key(fact.app));
-          this.pm2Apps.add(fact.app);
-          push(this.exits, pm2Key(fact.app), time);
-          break;
         case 'pm2-app':
           if (daemon) {
             this.pm2Apps.add(pm2Key(fact.app));
             this.pm2Apps.add(fact.app);
           }
           break;
+        case 'exit':
+          this.pm2Apps.add(pm2Key(fact.app));
+          this.pm2Apps.add(fact.app);
+          (timed ??= []).push(fact);
+          break;
         case 'error':
-          if (!daemon) push(this.errors, event.service, { time, approx: event.timeApprox, file: event.file, line: event.line, text: fact.text });
+        case 'pool':
+          if (!daemon) (timed ??= []).push(fact);
           break;
         case 'ws-access':
-          push(this.access, event.service, { time, peer: fact.peer, path: fact.path, status: fact.status });
-          break;
-        case 'pool':
-          if (!daemon) push(this.pool, event.service, { time, settings: fact.settings });
+          (timed ??= []).push(fact);
           break;
       }
     }
+    if (timed === undefined) return undefined;
+    return { time: event.time ?? 0, approx: event.timeApprox, service: event.service, file: event.file, line: event.line, facts: timed };
+  }
+
+  /** The facts of one note, in log-time order across all streams. */
+  add(note: FactNote): void {
+    for (const fact of note.facts) {
+      switch (fact.kind) {
+        case 'exit':
+          this.exitLog(pm2Key(fact.app)).exit(note.time);
+          break;
+        case 'error':
+          this.exitLog(note.service).error({ time: note.time, approx: note.approx, file: note.file, line: note.line, text: fact.text });
+          break;
+        case 'ws-access': {
+          let h = this.handshakes.get(note.service);
+          if (!h) this.handshakes.set(note.service, (h = new Handshakes()));
+          h.add(note.time, fact.peer, fact.path, fact.status);
+          break;
+        }
+        case 'pool': {
+          let list = this.pool.get(note.service);
+          if (!list) this.pool.set(note.service, (list = []));
+          ring(list, { time: note.time, settings: fact.settings }, MAX_POOL);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private exitLog(key: string): ExitLog {
+    let log = this.exits.get(key);
+    if (!log) this.exits.set(key, (log = new ExitLog()));
+    return log;
   }
 
   private noteProcess(event: LogEvent): void {
@@ -94,7 +214,7 @@ export class FactBook {
     if (pid === undefined) return;
     let rows = this.processes.get(event.file);
     if (!rows) this.processes.set(event.file, (rows = new Map()));
-    if (rows.size >= RING) return;
+    if (rows.size >= MAX_ROWS) return;
     const f = event.fields ?? {};
     const ppid = Number(f.ppid);
     rows.set(pid, {

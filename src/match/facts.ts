@@ -4,6 +4,7 @@
 // events holding them and every other line still costs only the literal scan; the patterns run
 // only on built events.
 import type { LogEvent } from '../model.js';
+import { RULE_HIT } from '../parse/prefilter.js';
 
 export type Fact =
   | { kind: 'port'; port: number }
@@ -13,31 +14,39 @@ export type Fact =
   | { kind: 'pool'; settings: Record<string, number> }
   | { kind: 'pm2-app'; app: string };
 
+/** Which fact patterns a line's literal asks for: class bits of the prefilter's hits (RULE_HIT is 1). */
+const PORT = 2;
+const ERROR = 4;
+const WS = 8;
+const POOL = 16;
+
 /**
- * What the prefilter scans for on behalf of the fact patterns (the scanner ignores ASCII case).
- * Long literals only: a short common one (`pool`) shortens the scanner's shifts on every line, and
- * measured on the 64 MiB bench log it cost more than the events it found.
+ * What the prefilter scans for on behalf of the fact patterns (the scanner ignores ASCII case),
+ * with the patterns each one asks for. Long literals only: the shortest literal sets the scanner's
+ * longest shift over every line (`error:` instead of `error: ` cost ~15% of the scan), and a
+ * short common one (`pool`) measured on the 64 MiB bench log cost more than the events it found.
+ * The error literals are the ones ERROR_LINE requires (`Error: x`, `Error [ERR_X]: x`, `Exception: x`).
  */
-export const FACT_LITERALS: readonly string[] = [
-  'ready on',
-  '- local:',
-  'started server on',
-  'running on',
-  'listening on',
-  'listening at',
-  ' on port ',
+export const FACT_LITERALS: ReadonlyMap<string, number> = new Map([
+  ['ready on', PORT],
+  ['- local:', PORT],
+  ['started server on', PORT],
+  ['running on', PORT],
+  ['listening on', PORT],
+  ['listening at', PORT],
+  [' on port ', PORT],
   // `address already in use` is a port-in-use literal, and PM2's daemon log (`exited with code`) is read whole
-  'error:',
-  'exception:',
-  'error [',
-  '"websocket ',
-  'pool_size',
-  'max_overflow',
-  'connection_limit',
-  'maxpoolsize',
-  'connectiontimeoutmillis',
-  'pool config',
-];
+  ['error: ', ERROR],
+  ['exception: ', ERROR],
+  ['error [', ERROR],
+  ['"websocket ', WS],
+  ['pool_size', POOL],
+  ['max_overflow', POOL],
+  ['connection_limit', POOL],
+  ['maxpoolsize', POOL],
+  ['connectiontimeoutmillis', POOL],
+  ['pool config', POOL],
+]);
 
 // `> Ready on http://0.0.0.0:5000` (custom Next server), `- Local:        http://localhost:5000`
 // (Next 13+), `ready - started server on 0.0.0.0:3000` (Next 12/13), `Uvicorn running on
@@ -79,12 +88,17 @@ export function errorLine(text: string): string | undefined {
   return found?.slice(0, 400);
 }
 
-/** Facts one log event states. Runs on built events only (a prefilter or rule hit). */
-export function matchFacts(event: LogEvent): Fact[] {
+/**
+ * Facts one log event states. Runs on built events only (a prefilter or rule hit). `hot`: the
+ * prefilter's class bits of the event's lines; an event built only for fact literals runs only
+ * the patterns its literals ask for (undefined or a rule literal: all of them).
+ */
+export function matchFacts(event: LogEvent, hot?: number): Fact[] {
   const text = event.text;
   const out: Fact[] = [];
+  const all = hot === undefined || (hot & RULE_HIT) !== 0;
   const first = text.length > 2000 ? text.slice(0, 2000) : text;
-  const announced = port(ANNOUNCED_URL, first) ?? port(ANNOUNCED_PORT, first) ?? port(IN_USE, first);
+  const announced = all || (hot & PORT) !== 0 ? (port(ANNOUNCED_URL, first) ?? port(ANNOUNCED_PORT, first) ?? port(IN_USE, first)) : undefined;
   if (announced !== undefined) out.push({ kind: 'port', port: announced });
   const exit = first.includes('App [') ? EXIT.exec(first) : null;
   if (exit?.groups) {
@@ -94,13 +108,13 @@ export function matchFacts(event: LogEvent): Fact[] {
     if (app) out.push({ kind: 'pm2-app', app });
   }
   // the regexes below are only tried on events that hold their literal (includes() is cheap)
-  const ws = first.includes('"WebSocket ') ? WS_ACCESS.exec(first) : null;
+  const ws = (all || (hot & WS) !== 0) && first.includes('"WebSocket ') ? WS_ACCESS.exec(first) : null;
   if (ws?.groups) {
     out.push({ kind: 'ws-access', peer: ws.groups.peer ?? '', path: (ws.groups.path ?? '').split('?')[0] ?? '', status: ws.groups.status ?? '' });
   }
-  const error = errorLine(text);
+  const error = all || (hot & ERROR) !== 0 ? errorLine(text) : undefined;
   if (error !== undefined) out.push({ kind: 'error', text: error });
-  if (POOL_WORD.test(first)) {
+  if ((all || (hot & POOL) !== 0) && POOL_WORD.test(first)) {
     const settings: Record<string, number> = {};
     for (const m of first.matchAll(POOL_KEYS)) {
       const key = m.groups?.key;

@@ -6,7 +6,7 @@
 import type { LogEvent, Match } from '../model.js';
 import type { CompiledPattern, CompiledRule } from '../rules/types.js';
 import type { RegexHit, RuleRegex } from '../rules/regex-engine.js';
-import { buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
+import { RULE_HIT, RULE_MAYBE, buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
 import { LiteralScanner } from '../parse/literal-scanner.js';
 import { FACT_LITERALS } from './facts.js';
 
@@ -100,6 +100,15 @@ export class Matcher {
       );
     this.plans = { log: plansFor('log'), ps: plansFor('ps') };
     this.asciiIndex = (this.index.log.scanner?.literals ?? []).every((l) => /^[\x00-\x7f]*$/.test(l));
+  }
+
+  /**
+   * Does the event hold a rule literal, by the class bits the parser's prefilter scan gave its
+   * lines? Then matchEvent; else it was built for a fact and no rule can match (no second scan).
+   */
+  ruleEvent(event: LogEvent, hot: number): boolean {
+    if ((hot & RULE_HIT) !== 0) return true;
+    return (hot & RULE_MAYBE) !== 0 && prefilterPasses(this.rulePrefilter, event.raw);
   }
 
   /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */

@@ -19,6 +19,8 @@ function hash3(a: number, b: number, c: number): number {
 
 export class LiteralScanner {
   readonly literals: readonly string[];
+  /** Per literal, its class bits (1 unless the constructor was told otherwise). */
+  private readonly classes: Uint32Array;
   /** Window length: the shortest literal; every literal's first `m` characters form its window. */
   private readonly m: number;
   private readonly shift: Uint8Array;
@@ -26,9 +28,11 @@ export class LiteralScanner {
   private readonly bucket: Array<number[] | undefined> = new Array<number[] | undefined>(1 << HASH_BITS).fill(undefined);
   private readonly folded: Uint16Array[];
 
-  constructor(literals: Iterable<string>) {
+  /** `classOf`: class bits per literal (the prefilter tells rule literals from fact literals); 1 when absent. */
+  constructor(literals: Iterable<string>, classOf?: ReadonlyMap<string, number>) {
     const lits = [...new Set([...literals].filter((l) => l.length > 0))];
     this.literals = lits;
+    this.classes = Uint32Array.from(lits, (l) => classOf?.get(l) ?? 1);
     this.folded = lits.map((l) => {
       const a = new Uint16Array(l.length);
       for (let i = 0; i < l.length; i++) a[i] = FOLD[l.charCodeAt(i)] ?? 0;
@@ -59,13 +63,20 @@ export class LiteralScanner {
 
   /**
    * Push one position per line of `text` that holds a literal (ascending). After a hit the
-   * search resumes on the next line: one hit per line is all the parser needs.
+   * search resumes on the next line: one hit per line is all the parser needs. With `kinds`,
+   * also push per hit the class bits of the literals on that line: a line whose first hit has
+   * no bit of `stopBits` is searched on to its end (is a rule literal there too?), one that has
+   * one ends at once.
    */
-  scanLines(text: string, hits: number[]): void {
+  scanLines(text: string, hits: number[], kinds?: number[], stopBits = 1): void {
     if (this.literals.length === 0) return;
     const m = this.m;
     if (m < BLOCK) {
-      this.scanEveryPosition(text, hits);
+      this.scanEveryPosition(text, hits, kinds, stopBits);
+      return;
+    }
+    if (kinds) {
+      this.scanLineClasses(text, hits, kinds, stopBits);
       return;
     }
     const shift = this.shift;
@@ -88,6 +99,52 @@ export class LiteralScanner {
         pos++;
       }
     }
+  }
+
+  /** scanLines with class bits (a copy of its loop: the plain one stays as lean as it was). */
+  private scanLineClasses(text: string, hits: number[], kinds: number[], stopBits: number): void {
+    const m = this.m;
+    const n = text.length;
+    let pos = m - 1;
+    while (pos < n) {
+      pos = this.nextCandidate(text, pos, n);
+      if (pos >= n) return;
+      const start = pos - m + 1;
+      let bits = this.classesAt(text, start, this.bucket[this.hashAt(text, pos)]);
+      if (bits === 0) {
+        pos++;
+        continue;
+      }
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      // windows ending up to `last` start on this line (a literal holds no newline)
+      const last = Math.min(n - 1, nl - 1 + m - 1);
+      let p = pos + 1;
+      while ((bits & stopBits) === 0 && p <= last) {
+        p = this.nextCandidate(text, p, last + 1);
+        if (p > last) break;
+        bits |= this.classesAt(text, p - m + 1, this.bucket[this.hashAt(text, p)]);
+        p++;
+      }
+      hits.push(start);
+      kinds.push(bits);
+      pos = nl + m;
+    }
+  }
+
+  private hashAt(text: string, pos: number): number {
+    return hash3(FOLD[text.charCodeAt(pos - 2)] ?? 0, FOLD[text.charCodeAt(pos - 1)] ?? 0, FOLD[text.charCodeAt(pos)] ?? 0);
+  }
+
+  /** The first window end at or after `pos` (and before `end`) whose block shift is 0; `end` when none. */
+  private nextCandidate(text: string, pos: number, end: number): number {
+    const shift = this.shift;
+    while (pos < end) {
+      const s = shift[this.hashAt(text, pos)] ?? 0;
+      if (s === 0) return pos;
+      pos += s;
+    }
+    return end;
   }
 
   /**
@@ -136,6 +193,17 @@ export class LiteralScanner {
     return any;
   }
 
+  /** The class bits of the candidates found at `start`; 0 when none is. */
+  private classesAt(text: string, start: number, candidates: number[] | undefined): number {
+    if (!candidates) return 0;
+    let bits = 0;
+    for (const index of candidates) {
+      const lit = this.folded[index];
+      if (lit && this.verify(text, start, lit)) bits |= this.classes[index] ?? 0;
+    }
+    return bits;
+  }
+
   private verifyAny(text: string, start: number, candidates: number[] | undefined): boolean {
     if (!candidates) return false;
     for (const index of candidates) {
@@ -153,15 +221,18 @@ export class LiteralScanner {
     return true;
   }
 
-  private scanEveryPosition(text: string, hits: number[]): void {
-    const all = this.folded.map((_, i) => i);
+  private scanEveryPosition(text: string, hits: number[], kinds: number[] | undefined, stopBits: number): void {
+    const all = this.all;
     for (let pos = 0; pos < text.length; pos++) {
-      if (this.verifyAny(text, pos, all)) {
-        hits.push(pos);
-        const nl = text.indexOf('\n', pos);
-        if (nl < 0) return;
-        pos = nl;
-      }
+      let bits = this.classesAt(text, pos, all);
+      if (bits === 0) continue;
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      // the rest of the line, for the other classes on it
+      for (let p = pos + 1; kinds && (bits & stopBits) === 0 && p < nl; p++) bits |= this.classesAt(text, p, all);
+      hits.push(pos);
+      kinds?.push(bits);
+      pos = nl;
     }
   }
 

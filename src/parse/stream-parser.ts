@@ -29,7 +29,11 @@ export interface StreamParserOptions {
   prefilter: Prefilter;
   /** Build every event (for `rules test`), not only prefilter hits. */
   everyEvent?: boolean;
-  onEvent: (event: LogEvent) => void;
+  /**
+   * A built event. `hot`: the prefilter's class bits of its lines (RULE_HIT, or an extra
+   * literal's bits) when the prefilter is classed and built it; undefined when every event is built.
+   */
+  onEvent: (event: LogEvent, hot?: number) => void;
   /** The stream's scope (see LogStream.scope), stamped on every event; '' or absent for one scope. */
   scope?: string | undefined;
   /** Refines the scope by the host a line names (batch analysis across boxes). */
@@ -84,11 +88,14 @@ export class StreamParser {
   private evCarry = '';
   private evLine = 0;
   private evLines = 0;
-  private evHot = false;
+  /** Class bits of the open event's hit lines (1 without a classed prefilter); 0: not worth building. */
+  private evHot = 0;
+  private readonly hitKinds: number[] | undefined;
   private evCharOffset = 0;
 
   constructor(private readonly options: StreamParserOptions) {
     this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
+    this.hitKinds = options.prefilter.classed === true && !this.everyEvent ? [] : undefined;
   }
 
   /** Start a file (or resume one: `startLine` lines come before the first chunk). */
@@ -114,6 +121,7 @@ export class StreamParser {
       return;
     }
     const hits = this.everyEvent ? undefined : this.findHits(chunk);
+    const kinds = this.hitKinds;
     let h = 0;
     let nextHit = hits && hits.length > 0 ? (hits[0] ?? Infinity) : Infinity;
     const scan = this.scan;
@@ -129,10 +137,12 @@ export class StreamParser {
         this.truncatedLines++;
       }
       this.lineNo++;
-      let hot = false;
+      let hot = 0;
       if (nextHit < nl) {
-        hot = true;
-        while (nextHit < nl) nextHit = hits?.[++h] ?? Infinity;
+        while (nextHit < nl) {
+          hot |= kinds ? (kinds[h] ?? 1) : 1;
+          nextHit = hits?.[++h] ?? Infinity;
+        }
       }
       scanPrefixes(chunk, pos, end, scan);
       const continues = this.tracker.isContinuation(chunk, scan.contentAt, end);
@@ -141,7 +151,7 @@ export class StreamParser {
         this.openEvent(chunk, pos, end);
       }
       this.evLines++;
-      if (hot) this.evHot = true;
+      this.evHot |= hot;
       pos = nl + 1;
     }
     this.endChunk(chunk);
@@ -180,7 +190,9 @@ export class StreamParser {
 
   private findHits(chunk: string): number[] {
     const hits: number[] = [];
-    this.options.prefilter.scanner?.scanLines(chunk, hits);
+    const kinds = this.hitKinds;
+    if (kinds) kinds.length = 0;
+    this.options.prefilter.scanner?.scanLines(chunk, hits, kinds);
     return hits;
   }
 
@@ -190,7 +202,7 @@ export class StreamParser {
     this.evCarry = '';
     this.evLine = this.lineNo;
     this.evLines = 0;
-    this.evHot = false;
+    this.evHot = 0;
     this.evCharOffset = this.charsBefore + pos;
     this.events++;
     const scan = this.scan;
@@ -208,7 +220,8 @@ export class StreamParser {
 
   private closeEvent(chunk: string, endPos: number): void {
     this.evOpen = false;
-    if (!this.evHot && !this.everyEvent) return;
+    const hot = this.evHot;
+    if (hot === 0 && !this.everyEvent) return;
     const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
     const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
     this.stampScope(event);
@@ -227,7 +240,7 @@ export class StreamParser {
       this.untimedOffsets.push(this.evCharOffset);
       return;
     }
-    this.options.onEvent(event);
+    this.options.onEvent(event, this.hitKinds ? hot : undefined);
   }
 
   private stampScope(event: LogEvent): void {

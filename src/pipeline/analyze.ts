@@ -8,7 +8,7 @@ import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
 import { Engine } from '../correlate/engine.js';
 import { linkRootCauses } from '../correlate/links.js';
-import { FactBook } from '../correlate/fact-book.js';
+import { FactBook, type FactNote } from '../correlate/fact-book.js';
 import { attachContexts } from '../correlate/evidence-context.js';
 import { renderIncidentTexts } from '../sinks/incident-text.js';
 import { discoverStreams, type LogStream } from '../sources/discover.js';
@@ -50,6 +50,9 @@ export interface AnalyzeProgress {
   filesDone: number;
   filesTotal: number;
 }
+
+/** What a stream hands the merge: matches for the engine, facts for the book. */
+type Item = Match | FactNote;
 
 export class InputError extends UserError {
   override name = 'InputError';
@@ -104,16 +107,22 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   };
   // Matches whose time is only known at the end (files without timestamps, process snapshots
   // without a date line): fed after the timed ones, in time order.
-  const late: Match[] = [];
+  const late: Item[] = [];
   const snapshotFiles = new Set<string>();
   const untimedFiles: Array<{ stream: LogStream; parsed: ParsedFile; mtimeMs: number }> = [];
   let firstTime: number | undefined;
   let lastTime: number | undefined;
 
-  const matchesOf = (event: LogEvent, into: Match[], daemon = false): void => {
-    const matches = matcher.matchBuilt(event);
+  const matchesOf = (event: LogEvent, into: Item[], daemon = false, hot?: number): void => {
+    // the parser's scan tells an event built only for a fact (no rule can match: skipped) from one
+    // holding a rule literal (all fact patterns run on it too, as on events built without bits)
+    const rule = hot === undefined ? undefined : matcher.ruleEvent(event, hot);
+    const matches = rule === undefined ? matcher.matchBuilt(event) : rule ? matcher.matchEvent(event) : [];
     options.onEvaluated?.(event, matches);
-    if (event.time !== undefined || event.kind === 'ps') facts.note(event, daemon);
+    if (event.time !== undefined || event.kind === 'ps') {
+      const note = facts.note(event, daemon, rule === false ? hot : undefined);
+      if (note) into.push(note);
+    }
     for (const m of matches) {
       if (windowed && event.timeApprox && options.sinceEstimated !== true) {
         leftOut.set(event.file, (leftOut.get(event.file) ?? 0) + 1);
@@ -126,8 +135,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   };
 
   /** One stream's matches, a chunk's worth at a time, in file order. */
-  async function* streamMatches(stream: LogStream): AsyncGenerator<Match[]> {
-    let batch: Match[] = [];
+  async function* streamMatches(stream: LogStream): AsyncGenerator<Item[]> {
+    let batch: Item[] = [];
     const pm2 = pm2Of(stream.scope);
     const parser = new StreamParser({
       service: stream.service,
@@ -136,9 +145,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       hosts,
       // PM2's daemon log is small and gives the app timeline used for estimating times
       everyEvent: stream.pm2Daemon,
-      onEvent: (event) => {
+      onEvent: (event, hot) => {
         if (stream.pm2Daemon) pm2.note(event);
-        matchesOf(event, batch, stream.pm2Daemon);
+        matchesOf(event, batch, stream.pm2Daemon, hot);
       },
     });
     for (const file of stream.files) {
@@ -193,7 +202,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
   }
 
-  await mergeByTime(streams.map(streamMatches), (m) => engine.add(m));
+  // facts go through the merge with the matches: the book pairs each PM2 exit with the error
+  // before it as they come, in log time across files
+  const feed = (item: Item): void => {
+    if ('facts' in item) facts.add(item);
+    else engine.add(item);
+  };
+  await mergeByTime(streams.map(streamMatches), feed);
 
   // Files without timestamps (PM2's default): keep file order, place events between the app's
   // first appearance in pm2.log (or the file's mtime) and the file's mtime.
@@ -224,7 +239,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     });
   }
   late.sort((a, b) => a.time - b.time);
-  for (const m of late) engine.add(m);
+  for (const item of late) feed(item);
   for (const [file, n] of leftOut) {
     warn(
       `${file}: ${n} matched event(s) have only estimated times (no timestamps in the file), so they cannot be shown to fall within --since/--until and were left out; pass --since-estimated to count them by their estimated times`,

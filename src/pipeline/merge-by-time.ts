@@ -3,16 +3,19 @@
 // one file's matches before the other's in the same incident group. Each stream yields its
 // matches a chunk at a time; only one chunk's matches per stream are held. Within a stream the
 // file order is kept (a line without its own timestamp has its predecessor's).
-import type { Match } from '../model.js';
+/** What is merged: matches, and the facts the reports pair in log time (an exit and the error before it). */
+interface Timed {
+  time: number;
+}
 
-interface Head {
-  it: AsyncIterator<Match[]>;
-  batch: Match[];
+interface Head<T extends Timed> {
+  it: AsyncIterator<T[]>;
+  batch: T[];
   at: number;
   order: number;
 }
 
-async function refill(h: Head): Promise<boolean> {
+async function refill<T extends Timed>(h: Head<T>): Promise<boolean> {
   for (;;) {
     const next = await h.it.next();
     if (next.done) return false;
@@ -24,16 +27,16 @@ async function refill(h: Head): Promise<boolean> {
   }
 }
 
-export async function mergeByTime(streams: Array<AsyncIterable<Match[]>>, feed: (m: Match) => void): Promise<void> {
-  let heads: Head[] = [];
+export async function mergeByTime<T extends Timed>(streams: Array<AsyncIterable<T[]>>, feed: (m: T) => void): Promise<void> {
+  let heads: Array<Head<T>> = [];
   for (const [order, s] of streams.entries()) {
-    const h: Head = { it: s[Symbol.asyncIterator](), batch: [], at: 0, order };
+    const h: Head<T> = { it: s[Symbol.asyncIterator](), batch: [], at: 0, order };
     if (await refill(h)) heads.push(h);
   }
   while (heads.length > 0) {
     // the stream with the earliest next match runs until it passes the second earliest (ties
     // go to the stream named first): a few comparisons per run, not per match
-    let best: Head | undefined;
+    let best: Head<T> | undefined;
     let second = Infinity;
     let secondOrder = Infinity;
     for (const h of heads) {
