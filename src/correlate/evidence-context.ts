@@ -3,6 +3,7 @@
 // during it, and the process-snapshot rows of its PIDs. Reports then state these instead of
 // "if ... then ...". Runs once per incident after correlation, never per line.
 import type { Incident, IncidentContext, ProcessRow, QuotedLine, ServiceFacts, SocketAccess } from '../model.js';
+import type { CompiledRule } from '../rules/types.js';
 import { EXIT_SLACK_MS, type FactBook, type TimedError } from './fact-book.js';
 
 /** Exits this far around an incident still belong to it. */
@@ -93,8 +94,9 @@ function sockets(book: FactBook, incident: Incident, first: number, last: number
   for (const s of incident.services) {
     const h = book.handshakes.get(s);
     if (!h) continue;
-    h.times.forEach((t, i) => {
-      if (t < from || t > to) return;
+    const [lo, hi] = h.range(from, to);
+    for (let i = lo; i < hi; i++) {
+      const t = h.times[i] ?? 0;
       connections++;
       if (t < min) min = t;
       if (t > max) max = t;
@@ -102,15 +104,21 @@ function sockets(book: FactBook, incident: Incident, first: number, last: number
       const path = h.paths[i] ?? '';
       peers.set(peer, (peers.get(peer) ?? 0) + 1);
       paths.set(path, (paths.get(path) ?? 0) + 1);
-      const status = h.statuses[i] ?? '';
-      if (/^[45]\d\d$/.test(status)) rejected[status] = (rejected[status] ?? 0) + 1;
-    });
+      const refused = h.refused[i] ?? 0;
+      if (refused !== 0) rejected[refused] = (rejected[refused] ?? 0) + 1;
+    }
   }
   if (connections === 0) return undefined;
   const top = (counts: Map<string, number>): [string, number] => {
-    let best: [string, number] = ['', 0];
-    for (const [key, n] of counts) if (n > best[1]) best = [key, n];
-    return best;
+    let best = '';
+    let n = 0;
+    for (const [id, c] of counts) {
+      if (c > n) {
+        best = id;
+        n = c;
+      }
+    }
+    return [best, n];
   };
   const [peer, peerConnections] = top(peers);
   const [path] = top(paths);
@@ -135,8 +143,16 @@ function processes(book: FactBook, incident: Incident): ProcessRow[] | undefined
   return rows.sort((a, b) => a.pid - b.pid).slice(0, MAX_PROCESSES);
 }
 
-/** Every incident with its context; `pm2Knows` says whether PM2's daemon log names a service. */
-export function attachContexts(incidents: Incident[], book: FactBook, pm2Knows: (service: string) => boolean): Incident[] {
+/** A rule's texts read the handshakes (`{{sockets.rate}}`, `{{#if sockets}}`). */
+const READS_SOCKETS = /\bsockets(?:\.|\s*}})/;
+
+/**
+ * Every incident with its context; `pm2Knows` says whether PM2's daemon log names a service.
+ * The handshakes are counted only for incidents of rules whose texts read them (`rules`; all when
+ * absent): on a log with a handshake every few seconds their windows hold most of the log.
+ */
+export function attachContexts(incidents: Incident[], book: FactBook, pm2Knows: (service: string) => boolean, rules?: readonly CompiledRule[]): Incident[] {
+  const readsSockets = rules ? new Set(rules.filter((r) => READS_SOCKETS.test(JSON.stringify(r.spec))).map((r) => r.spec.id)) : undefined;
   return incidents.map((incident) => {
     const first = Date.parse(incident.firstSeen);
     const last = Date.parse(incident.lastSeen);
@@ -144,7 +160,7 @@ export function attachContexts(incidents: Incident[], book: FactBook, pm2Knows: 
       facts: serviceFacts(book, incident.services, first, pm2Knows),
       ...lastErrors(book, incident, first, last),
     };
-    const socketAccess = sockets(book, incident, first, last);
+    const socketAccess = readsSockets === undefined || readsSockets.has(incident.rule) ? sockets(book, incident, first, last) : undefined;
     if (socketAccess) context.sockets = socketAccess;
     const rows = processes(book, incident);
     if (rows) context.processes = rows;

@@ -9,6 +9,7 @@ import type { RegexHit, RuleRegex } from '../rules/regex-engine.js';
 import { RULE_HIT, RULE_MAYBE, buildPrefilter, prefilterPasses, type Prefilter } from '../parse/prefilter.js';
 import { LiteralScanner } from '../parse/literal-scanner.js';
 import { FACT_LITERALS } from './facts.js';
+import { toLatin1 } from '../text/latin1.js';
 
 interface PatternPlan {
   rule: CompiledRule;
@@ -108,7 +109,8 @@ export class Matcher {
    */
   ruleEvent(event: LogEvent, hot: number): boolean {
     if ((hot & RULE_HIT) !== 0) return true;
-    return (hot & RULE_MAYBE) !== 0 && prefilterPasses(this.rulePrefilter, event.raw);
+    // only a rule literal that holds the event's fact literal can be there: the scan found no other
+    return (hot & RULE_MAYBE) !== 0 && (this.prefilter.absorbed?.test(toLatin1(event.raw)) ?? false);
   }
 
   /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */

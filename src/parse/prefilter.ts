@@ -21,6 +21,8 @@ export interface Prefilter {
   classed?: boolean;
   /** Some pattern has no usable literal: every event must be built and tested. */
   everyEvent: boolean;
+  /** The rule literals an extra literal stands in for (see RULE_MAYBE), to check a RULE_MAYBE event's bytes. */
+  absorbed?: LiteralScanner | undefined;
 }
 
 /**
@@ -44,15 +46,25 @@ export function buildPrefilter(rules: readonly CompiledRule[], extraLiterals: Re
   const extra = [...extraLiterals].map(([l, bits]) => ({ forms: prefilterLiterals([l]), bits }));
   const kept = prefilterLiterals([...rule, ...extra.flatMap((e) => e.forms)]);
   const classOf = new Map<string, number>();
+  const absorbed: string[] = [];
   for (const k of kept) {
     let bits = 0;
-    for (const l of rule) if (l.includes(k)) bits |= l === k ? RULE_HIT : RULE_MAYBE;
+    for (const l of rule) {
+      if (!l.includes(k)) continue;
+      bits |= l === k ? RULE_HIT : RULE_MAYBE;
+      if (l !== k) absorbed.push(toLatin1(l));
+    }
     for (const e of extra) if (e.forms.some((l) => l.includes(k))) bits |= e.bits;
     if ((bits & RULE_HIT) !== 0) bits &= ~RULE_MAYBE;
     // the parser hands the scanner the file's bytes as Latin-1: search for the literals' bytes
     classOf.set(toLatin1(k), bits);
   }
-  return { scanner: classOf.size > 0 ? new LiteralScanner(classOf.keys(), classOf) : undefined, everyEvent, classed: extraLiterals.size > 0 };
+  return {
+    scanner: classOf.size > 0 ? new LiteralScanner(classOf.keys(), classOf) : undefined,
+    everyEvent,
+    classed: extraLiterals.size > 0,
+    absorbed: absorbed.length > 0 ? new LiteralScanner(absorbed) : undefined,
+  };
 }
 
 /** Does `text` (a real string, not Latin-1) hold one of the prefilter's literals, or does everything pass? */

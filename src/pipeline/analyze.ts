@@ -262,7 +262,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   }
   const psIds = new Set(incidents.filter((i) => i.files.every((f) => snapshotFiles.has(f))).map((i) => i.id));
   incidents = linkRootCauses(incidents, options.rules, psIds);
-  incidents = attachContexts(incidents, facts, (service) => [...pm2ByScope.values()].some((t) => t.knows(service)));
+  incidents = attachContexts(incidents, facts, (service) => [...pm2ByScope.values()].some((t) => t.knows(service)), options.rules);
   incidents = renderIncidentTexts(incidents, options.rules);
   const userRules = new Set(options.rules.filter((r) => !r.builtin).map((r) => r.spec.id));
   if (options.rulePaths?.length) {
