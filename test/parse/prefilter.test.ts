@@ -7,6 +7,7 @@ import { LiteralScanner } from '../../src/parse/literal-scanner.js';
 import { FACT_LITERALS } from '../../src/match/facts.js';
 import { Matcher } from '../../src/match/matcher.js';
 import { toLatin1 } from '../../src/text/latin1.js';
+import type { LogEvent } from '../../src/model.js';
 
 const FACT = 2;
 
@@ -55,7 +56,7 @@ describe('buildPrefilter with fact literals', () => {
     const line = 'RangeError: Maximum call stack size exceeded';
     expect(bits(line) & RULE_MAYBE).toBe(RULE_MAYBE);
     const matcher = new Matcher(rules, { facts: true });
-    const event = { kind: 'log' as const, raw: line, text: line, file: 'f', line: 1, service: 's', timeApprox: false };
+    const event: LogEvent = { kind: 'log', raw: line, text: line, file: 'f', line: 1, lineCount: 1, service: 's', time: 0, timeApprox: false };
     expect(matcher.ruleEvent(event, bits(line))).toBe(true);
     const other = 'TypeError: boom';
     expect(matcher.ruleEvent({ ...event, raw: other, text: other }, bits(other))).toBe(false);
