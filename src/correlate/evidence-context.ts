@@ -50,7 +50,7 @@ function lastErrors(book: FactBook, incident: Incident, first: number, last: num
     approx ||= log.approx;
     byOrder.push(...log.byOrder);
     log.times.forEach((t, i) => {
-      if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push({ time: t, error: log.lastError[i] });
+      if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push({ time: t, error: log.lastError(i) });
     });
   }
   if (exits.length === 0 || errors === 0) return {};

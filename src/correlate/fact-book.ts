@@ -41,11 +41,26 @@ export interface FactNote {
   facts: Fact[];
 }
 
-/** Per service (PM2 app): its exits, each with the last error before it, and recent errors. */
+/** Distinct error texts and file names kept, per service; past this, texts are stored unshared. */
+const MAX_INTERNED = 100_000;
+
+/**
+ * Per service (PM2 app): its exits, each with the last error before it, and recent errors. The
+ * pairs are kept in columns of numbers with the texts and files interned: a crash loop of days has
+ * millions of exits, each paired with its own error line but a few distinct texts, and one object
+ * per pair (the text a slice of its event) was ~100 bytes an exit (issue 7's RSS bar).
+ */
 export class ExitLog {
   readonly times: number[] = [];
-  /** Per exit, the last error logged before it (within ERROR_BEFORE_EXIT_MS), if any. */
-  readonly lastError: Array<TimedError | undefined> = [];
+  /** Per exit, its last error (within ERROR_BEFORE_EXIT_MS): text id (-1: none), time, file id, line. */
+  private readonly errText: number[] = [];
+  private readonly errTime: number[] = [];
+  private readonly errFile: number[] = [];
+  private readonly errLine: number[] = [];
+  private readonly texts: string[] = [];
+  private readonly textIds = new Map<string, number>();
+  private readonly files: string[] = [];
+  private readonly fileIds = new Map<string, number>();
   /** Errors noted, timed or not. */
   errors = 0;
   /** Some error's time was estimated: reports then match errors to exits by order. */
@@ -62,7 +77,25 @@ export class ExitLog {
     this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= time);
     this.pending.push(this.times.length);
     this.times.push(time);
-    this.lastError.push(best);
+    this.errText.push(-1);
+    this.errTime.push(0);
+    this.errFile.push(0);
+    this.errLine.push(0);
+    if (best) this.pair(this.times.length - 1, best);
+  }
+
+  /** The last error logged before exit `i`, if any. */
+  lastError(i: number): TimedError | undefined {
+    const text = this.errText[i] ?? -1;
+    if (text < 0) return undefined;
+    return { time: this.errTime[i] ?? 0, approx: false, file: this.files[this.errFile[i] ?? 0] ?? '', line: this.errLine[i] ?? 0, text: this.texts[text] ?? '' };
+  }
+
+  private pair(i: number, e: TimedError): void {
+    this.errText[i] = intern(this.texts, this.textIds, e.text);
+    this.errTime[i] = e.time;
+    this.errFile[i] = intern(this.files, this.fileIds, e.file);
+    this.errLine[i] = e.line;
   }
 
   error(e: TimedError): void {
@@ -74,10 +107,20 @@ export class ExitLog {
     if (this.pending.length === 0) return;
     this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= e.time);
     for (const i of this.pending) {
-      const best = this.lastError[i];
-      if (fits(e, this.times[i] ?? 0) && (best === undefined || e.time >= best.time)) this.lastError[i] = e;
+      const paired = (this.errText[i] ?? -1) >= 0;
+      if (fits(e, this.times[i] ?? 0) && (!paired || e.time >= (this.errTime[i] ?? 0))) this.pair(i, e);
     }
   }
+}
+
+/** The id of `value` in `list`; a new value is stored as a flat copy (never a slice keeping its event's text alive). */
+function intern(list: string[], ids: Map<string, number>, value: string): number {
+  const known = ids.get(value);
+  if (known !== undefined) return known;
+  const copy = Buffer.from(value, 'utf8').toString('utf8');
+  list.push(copy);
+  if (ids.size < MAX_INTERNED) ids.set(copy, list.length - 1);
+  return list.length - 1;
 }
 
 function fits(e: TimedError, exit: number): boolean {
