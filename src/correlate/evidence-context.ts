@@ -36,45 +36,44 @@ function quote(e: TimedError, count: number): QuotedLine {
 
 /**
  * The last error before each exit of the services during the incident, grouped by text. The
- * book paired each exit with its last error as the logs were read (fact-book.ts).
+ * book paired each exit with its last error as the logs were read (exit-log.ts).
  */
 function lastErrors(book: FactBook, incident: Incident, first: number, last: number): Pick<IncidentContext, 'lastErrors' | 'exits' | 'lastErrorsByOrder'> {
-  const exits: Array<{ time: number; error: TimedError | undefined }> = [];
+  let exits = 0;
   let errors = 0;
   let approx = false;
   const byOrder: TimedError[] = [];
+  const before: Array<{ error: TimedError; count: number }> = [];
   for (const s of incident.services) {
     const log = book.exits.get(s);
     if (!log) continue;
     errors += log.errors;
     approx ||= log.approx;
     byOrder.push(...log.byOrder);
-    log.times.forEach((t, i) => {
-      if (t >= first - AROUND_MS && t <= last + AROUND_MS) exits.push({ time: t, error: log.lastError(i) });
-    });
+    const found = log.exitsIn(first - AROUND_MS, last + AROUND_MS);
+    exits += found.count;
+    before.push(...found.byError);
   }
-  if (exits.length === 0 || errors === 0) return {};
+  if (exits === 0 || errors === 0) return {};
   // Times estimated from a file's mtime cannot be compared with PM2's real exit times: then the
   // last errors the app logged are the best evidence, taken in file order.
   if (approx) {
-    const tail = byOrder.slice(-exits.length);
-    return { lastErrors: group(tail), exits: exits.length, lastErrorsByOrder: true };
+    const tail = byOrder.slice(-exits);
+    return { lastErrors: group(tail.map((error) => ({ error, count: 1 }))), exits, lastErrorsByOrder: true };
   }
-  exits.sort((a, b) => a.time - b.time);
-  const before: TimedError[] = [];
-  for (const e of exits) if (e.error !== undefined) before.push(e.error);
-  if (before.length === 0) return { exits: exits.length };
-  return { lastErrors: group(before), exits: exits.length };
+  if (before.length === 0) return { exits };
+  return { lastErrors: group(before), exits };
 }
 
-function group(errors: TimedError[]): QuotedLine[] {
+function group(errors: Array<{ error: TimedError; count: number }>): QuotedLine[] {
   const byText = new Map<string, { last: TimedError; count: number }>();
-  for (const e of errors) {
-    const g = byText.get(e.text);
-    if (g) {
-      g.count++;
-      g.last = e;
-    } else byText.set(e.text, { last: e, count: 1 });
+  for (const { error, count } of errors) {
+    const g = byText.get(error.text);
+    if (!g) byText.set(error.text, { last: error, count });
+    else {
+      g.count += count;
+      if (error.time >= g.last.time) g.last = error;
+    }
   }
   return [...byText.values()]
     .sort((a, b) => b.count - a.count || b.last.time - a.last.time)

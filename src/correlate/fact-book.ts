@@ -7,29 +7,16 @@
 // batch run by evidence-context.ts.
 import type { LogEvent, ProcessRow } from '../model.js';
 import { matchFacts, type Fact } from '../match/facts.js';
+import { ExitLog, ring } from './exit-log.js';
 
-/** A PM2 exit line has second resolution; an app's error a few ms "after" it is still before it. */
-export const EXIT_SLACK_MS = 1000;
-/** An error this long before an exit is too old to be why it exited. */
-export const ERROR_BEFORE_EXIT_MS = 60_000;
-/** Timed errors kept per service to pair with exits seen next (more than one: streams interleave by chunk). */
-const RECENT_ERRORS = 16;
-/** Errors kept per service in arrival order, for logs whose times are estimated (matched to exits by order). */
-const BY_ORDER = 256;
+export { EXIT_SLACK_MS, ERROR_BEFORE_EXIT_MS, type TimedError } from './exit-log.js';
+
 /** Pool-setting records kept per service (apps print them at start-up). */
 const MAX_POOL = 4000;
 /** Snapshot rows kept per snapshot file. */
 const MAX_ROWS = 4000;
 /** Handshakes kept per service; the oldest half goes when full. */
 const MAX_HANDSHAKES = 1_000_000;
-
-export interface TimedError {
-  time: number;
-  approx: boolean;
-  file: string;
-  line: number;
-  text: string;
-}
 
 /** The facts of one event whose meaning depends on what came before them in log time. */
 export interface FactNote {
@@ -41,96 +28,6 @@ export interface FactNote {
   facts: Fact[];
 }
 
-/** Distinct error texts and file names kept, per service; past this, texts are stored unshared. */
-const MAX_INTERNED = 100_000;
-
-/**
- * Per service (PM2 app): its exits, each with the last error before it, and recent errors. The
- * pairs are kept in columns of numbers with the texts and files interned: a crash loop of days has
- * millions of exits, each paired with its own error line but a few distinct texts, and one object
- * per pair (the text a slice of its event) was ~100 bytes an exit (issue 7's RSS bar).
- */
-export class ExitLog {
-  readonly times: number[] = [];
-  /** Per exit, its last error (within ERROR_BEFORE_EXIT_MS): text id (-1: none), time, file id, line. */
-  private readonly errText: number[] = [];
-  private readonly errTime: number[] = [];
-  private readonly errFile: number[] = [];
-  private readonly errLine: number[] = [];
-  private readonly texts: string[] = [];
-  private readonly textIds = new Map<string, number>();
-  private readonly files: string[] = [];
-  private readonly fileIds = new Map<string, number>();
-  /** Errors noted, timed or not. */
-  errors = 0;
-  /** Some error's time was estimated: reports then match errors to exits by order. */
-  approx = false;
-  /** The latest errors in arrival order (by order), and the latest timed ones (for pairing). */
-  readonly byOrder: TimedError[] = [];
-  private readonly recent: TimedError[] = [];
-  /** Exits whose slack after them has not passed yet: an error up to EXIT_SLACK_MS later may still come. */
-  private pending: number[] = [];
-
-  exit(time: number): void {
-    let best: TimedError | undefined;
-    for (const e of this.recent) if (fits(e, time) && (best === undefined || e.time >= best.time)) best = e;
-    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= time);
-    this.pending.push(this.times.length);
-    this.times.push(time);
-    this.errText.push(-1);
-    this.errTime.push(0);
-    this.errFile.push(0);
-    this.errLine.push(0);
-    if (best) this.pair(this.times.length - 1, best);
-  }
-
-  /** The last error logged before exit `i`, if any. */
-  lastError(i: number): TimedError | undefined {
-    const text = this.errText[i] ?? -1;
-    if (text < 0) return undefined;
-    return { time: this.errTime[i] ?? 0, approx: false, file: this.files[this.errFile[i] ?? 0] ?? '', line: this.errLine[i] ?? 0, text: this.texts[text] ?? '' };
-  }
-
-  private pair(i: number, e: TimedError): void {
-    this.errText[i] = intern(this.texts, this.textIds, e.text);
-    this.errTime[i] = e.time;
-    this.errFile[i] = intern(this.files, this.fileIds, e.file);
-    this.errLine[i] = e.line;
-  }
-
-  error(e: TimedError): void {
-    this.errors++;
-    if (e.approx) this.approx = true;
-    ring(this.byOrder, e, BY_ORDER);
-    if (e.approx) return;
-    ring(this.recent, e, RECENT_ERRORS);
-    if (this.pending.length === 0) return;
-    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= e.time);
-    for (const i of this.pending) {
-      const paired = (this.errText[i] ?? -1) >= 0;
-      if (fits(e, this.times[i] ?? 0) && (!paired || e.time >= (this.errTime[i] ?? 0))) this.pair(i, e);
-    }
-  }
-}
-
-/** The id of `value` in `list`; a new value is stored as a flat copy (never a slice keeping its event's text alive). */
-function intern(list: string[], ids: Map<string, number>, value: string): number {
-  const known = ids.get(value);
-  if (known !== undefined) return known;
-  const copy = Buffer.from(value, 'utf8').toString('utf8');
-  list.push(copy);
-  if (ids.size < MAX_INTERNED) ids.set(copy, list.length - 1);
-  return list.length - 1;
-}
-
-function fits(e: TimedError, exit: number): boolean {
-  return e.time <= exit + EXIT_SLACK_MS && exit - e.time <= ERROR_BEFORE_EXIT_MS;
-}
-
-function ring<T>(list: T[], value: T, max: number): void {
-  list.push(value);
-  if (list.length > max * 2) list.splice(0, list.length - max);
-}
 
 /**
  * Per service, every WebSocket handshake, in columns, in log-time order once read (see range).
