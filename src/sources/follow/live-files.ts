@@ -75,6 +75,10 @@ export class LiveFiles implements Source {
   private stopped = false;
   private polls = 0;
   private lastRotatedScan = 0;
+  /** Heads of the live files at a first start, before their followers read them. */
+  private liveHeadsAtStart: Array<{ fingerprint: string; fingerprintLength: number }> = [];
+  /** Rotated parts starting like a live file at start-up: looked at again once it has been read. */
+  private readonly copiesOfLive = new Set<string>();
   /** Paths already warned about (not a regular file), so the warning comes once. */
   private readonly notFiles = new Set<string>();
 
@@ -102,8 +106,10 @@ export class LiveFiles implements Source {
     // those written since the last checkpoint (rotated while we were not running).
     if (this.options.fromStart && this.firstRun) {
       // a part copied from a live file that is not truncated yet holds the live file's lines:
-      // the live file's follower reads them (and recovers the rest from the copy once truncated)
-      for (const file of initialFiles(this.roots)) await this.rememberLiveHead(file);
+      // the live file's follower reads them (and recovers the rest from the copy once truncated).
+      // Which it is can only be told once that follower has read: the file may be truncated
+      // before it is opened, and then the copy is the only place its lines are.
+      for (const file of initialFiles(this.roots)) await this.noteLiveHead(file);
       for (const file of rotatedOldestFirst(initialFiles(this.roots, true))) await host.enqueue(() => this.adoptRotated(file, 0));
     } else if (!this.firstRun) {
       for (const file of rotatedOldestFirst(initialFiles(this.roots, true))) await host.enqueue(() => this.adoptRotated(file, this.lastCheckpointAt - RESTART_MARGIN_MS));
@@ -113,6 +119,12 @@ export class LiveFiles implements Source {
     // opened (its inode may even be reused by now): drain its rotated copy
     await host.enqueue(() => this.resume(true));
     this.saved.clear();
+    // the live followers have read their files' heads now: a copy put aside is a copy of what
+    // they read (known, skipped) or of content truncated before they opened it (adopted)
+    const putAside = rotatedOldestFirst([...this.copiesOfLive]);
+    this.liveHeadsAtStart = [];
+    this.copiesOfLive.clear();
+    for (const file of putAside) await host.enqueue(() => this.adoptRotated(file, 0));
     this.dirWatchers = new DirWatchers((p) => {
       // an fs.watch callback that throws ends the process: a surprise here is a warning instead
       try {
@@ -254,11 +266,11 @@ export class LiveFiles implements Source {
     await this.pollFollower(f);
   }
 
-  private async rememberLiveHead(file: string): Promise<void> {
+  private async noteLiveHead(file: string): Promise<void> {
     const st = await fs.stat(file).catch(() => undefined);
     const length = Math.min(st?.size ?? 0, FINGERPRINT_BYTES);
     const hash = length > 0 ? await headHash(file, length) : undefined;
-    if (hash) this.known.rememberHead({ fingerprint: hash, fingerprintLength: length });
+    if (hash) this.liveHeadsAtStart.push({ fingerprint: hash, fingerprintLength: length });
   }
 
   private noteFollowed(file: string): void {
@@ -287,6 +299,12 @@ export class LiveFiles implements Source {
     }
     for (const f of this.ids.keys()) this.remember(f);
     if (await this.known.isKnown(file, st.dev, st.ino)) return;
+    for (const head of this.liveHeadsAtStart) {
+      if (await headMatches(file, head)) {
+        this.copiesOfLive.add(file);
+        return;
+      }
+    }
     if (await isGzip(file).catch(() => false)) {
       await this.readCompressed(file);
       return;
