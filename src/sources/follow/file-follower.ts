@@ -238,17 +238,39 @@ export class FileFollower {
     }
   }
 
+  /**
+   * Each read starts with the bytes we already have just before the read position, and they must
+   * come back unchanged: a copy-then-truncate and new writes past our offset between the check
+   * in poll() and this read (or between two reads of one drain) would otherwise hand us the
+   * middle of the new content as the rest of the old, losing the old file's end and the new
+   * one's start (a rotation's worth of lines, seen under load).
+   */
   private async drain(): Promise<void> {
     for (;;) {
       const readPos = this.offset + this.pending.length;
-      const { bytesRead } = await this.fh.read(scratch, 0, READ_BYTES, readPos);
-      if (bytesRead === 0) break;
-      const got = scratch.subarray(0, bytesRead);
+      const known = this.bytesBefore();
+      const { bytesRead } = await this.fh.read(scratch, 0, READ_BYTES, readPos - known.length);
+      if (known.length > 0 && (bytesRead < known.length || !scratch.subarray(0, known.length).equals(known))) {
+        await this.truncated();
+        continue;
+      }
+      if (bytesRead === known.length) break;
+      const got = scratch.subarray(known.length, bytesRead);
       this.lastDataAt = Date.now();
       this.noteRead(readPos, got);
       this.consume(got);
-      if (got.length < READ_BYTES) break;
+      if (bytesRead < READ_BYTES) break;
     }
+  }
+
+  /** The last bytes (up to TAIL_HASH_BYTES) before the read position that we read ourselves. */
+  private bytesBefore(): Buffer {
+    if (this.pending.length >= TAIL_HASH_BYTES) return this.pending.subarray(this.pending.length - TAIL_HASH_BYTES);
+    // the tail is what we consumed before the offset, when we have all of it
+    const tail = this.tail.length === Math.min(TAIL_HASH_BYTES, this.offset) ? this.tail : Buffer.alloc(0);
+    if (this.pending.length === 0) return tail;
+    const both = Buffer.concat([tail, this.pending]);
+    return both.subarray(Math.max(0, both.length - TAIL_HASH_BYTES));
   }
 
   private consume(got: Buffer): void {
