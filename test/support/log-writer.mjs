@@ -4,7 +4,8 @@
 //   log-writer.mjs FILE TOTAL LINES_PER_ROTATION STYLE LINES_PER_WRITE PAUSE_MS
 // STYLE: rename (logrotate/winston: rename, then the next write creates the file),
 // copytruncate (pm2-logrotate: copy to a rotated name, then truncate in place),
-// delete (remove the file; the next write creates it again), none.
+// copydelete (copy to a rotated name, remove the file; the next write creates it again), delete
+// (remove the file: lines not read by then are gone for every reader), none.
 import fs from 'node:fs';
 
 const [file, totalArg, perArg, style = 'none', batchArg = '50', pauseArg = '1'] = process.argv.slice(2);
@@ -23,6 +24,9 @@ function rotate() {
   else if (style === 'copytruncate') {
     fs.copyFileSync(file, `${file}.${rotation}`);
     fs.truncateSync(file, 0);
+  } else if (style === 'copydelete') {
+    fs.copyFileSync(file, `${file}.${rotation}`);
+    fs.unlinkSync(file);
   } else if (style === 'delete') fs.unlinkSync(file);
 }
 
