@@ -71,6 +71,8 @@ export class LiveFiles implements Source {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly repollTimers = new Map<string, NodeJS.Timeout>();
   private readonly pollQueued = new Set<string>();
+  private readonly adoptQueued = new Set<string>();
+  private pollAllQueued = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private polls = 0;
@@ -135,7 +137,7 @@ export class LiveFiles implements Source {
       }
     });
     this.dirWatchers.add(watchDirs(this.roots));
-    this.timers.push(setInterval(() => void host.enqueue(() => this.pollAll()), this.options.pollMs));
+    this.timers.push(setInterval(() => this.queuePollAll(), this.options.pollMs));
   }
 
   private onPath(p: string): void {
@@ -146,13 +148,21 @@ export class LiveFiles implements Source {
         this.pollQueued.add(abs);
         void this.host.enqueue(() => {
           this.pollQueued.delete(abs);
-          return this.ensure(abs, true).then(() => this.pollPath(abs));
+          return this.stopped ? Promise.resolve() : this.ensure(abs, true).then(() => this.pollPath(abs));
         });
       }
       this.pollAgainSoon(abs);
     } else if (this.roots.some((r) => r.acceptsRotated(abs))) {
-      // a rotated part appeared or grew: adopt it if it is new, and look at the live files
-      void this.host.enqueue(() => this.adoptRotated(abs, 0));
+      // a rotated part appeared or grew: adopt it if it is new, and look at the live files. One
+      // queued look per part: a copy being written raises an event per write, and under load a
+      // queue of repeated looks delayed the live files' reads by seconds
+      if (!this.adoptQueued.has(abs)) {
+        this.adoptQueued.add(abs);
+        void this.host.enqueue(() => {
+          this.adoptQueued.delete(abs);
+          return this.stopped ? Promise.resolve() : this.adoptRotated(abs, 0);
+        });
+      }
       this.schedulePollAll();
     } else {
       // a folder appeared or something was renamed or deleted: look at every file now
@@ -204,7 +214,7 @@ export class LiveFiles implements Source {
     if (this.repollTimers.has(file) || this.stopped) return;
     const timer = setTimeout(() => {
       this.repollTimers.delete(file);
-      void this.host.enqueue(() => this.pollPath(file));
+      void this.host.enqueue(() => (this.stopped ? Promise.resolve() : this.pollPath(file)));
     }, TRAILING_POLL_MS);
     timer.unref();
     this.repollTimers.set(file, timer);
@@ -214,8 +224,23 @@ export class LiveFiles implements Source {
     if (this.pollTimer || this.stopped) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
-      void this.host.enqueue(() => this.pollAll());
+      this.queuePollAll();
     }, 10);
+  }
+
+  /**
+   * At most one full poll waits on the queue. When one took longer than the poll interval (a
+   * starved process: hundreds of rotated parts to stat at a few % of a core), each tick queued
+   * another, the queue grew without end, every read waited behind it, and a stop behind all of
+   * them (a watcher asked to stop was still stat-ing files minutes later).
+   */
+  private queuePollAll(): void {
+    if (this.pollAllQueued || this.stopped) return;
+    this.pollAllQueued = true;
+    void this.host.enqueue(() => {
+      this.pollAllQueued = false;
+      return this.stopped ? Promise.resolve() : this.pollAll();
+    });
   }
 
   /**
@@ -294,7 +319,7 @@ export class LiveFiles implements Source {
     // A copy is announced when it is created, before its bytes are in: its head can't be
     // compared yet. Look again once it has a full head, or has stopped growing.
     if (st.size < FINGERPRINT_BYTES && Date.now() - st.mtimeMs < 1000) {
-      setTimeout(() => void this.host.enqueue(() => this.adoptRotated(file, modifiedAfter)), 250).unref();
+      setTimeout(() => void this.host.enqueue(() => (this.stopped ? Promise.resolve() : this.adoptRotated(file, modifiedAfter))), 250).unref();
       return;
     }
     for (const f of this.ids.keys()) this.remember(f);

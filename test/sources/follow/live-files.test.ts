@@ -106,4 +106,32 @@ describe('LiveFiles: rotations between the steps of its queue', () => {
     await files.stop();
     expect(missingAndTwice(seen, 120)).toEqual({ missing: [], twice: [] });
   });
+
+  it('keeps at most one full poll waiting however long the queue is blocked', async () => {
+    const live = path.join(dir, 'app.log');
+    fs.writeFileSync(live, lines(0, 10));
+    for (let n = 1; n <= 50; n++) fs.writeFileSync(`${live}.${n}`, lines(1000 * n, 1000 * n + 5));
+    const { host } = recordingHost();
+    let queued = 0;
+    const counting: SourceHost = {
+      ...host,
+      enqueue: (fn) => {
+        queued++;
+        return host.enqueue(fn);
+      },
+    };
+    // a 1 ms poll interval, then the queue held for a while: a starved process in miniature
+    files = new LiveFiles({ paths: [live], fromStart: false, pollMs: 1 });
+    await files.start(counting, { positions: [], state: undefined });
+    let release: () => void = () => {};
+    const held = host.enqueue(() => new Promise<void>((resolve) => (release = resolve)));
+    const before = queued;
+    await new Promise((r) => setTimeout(r, 300));
+    const whileHeld = queued - before;
+    release();
+    await held;
+    await files.stop();
+    // without the guard every tick queued a poll of all 51 files (a few hundred here)
+    expect(whileHeld).toBeLessThanOrEqual(2);
+  });
 });
