@@ -93,8 +93,20 @@ export class Watcher {
     this.dirty = true;
     await this.enqueue(() => this.checkpoint());
     this.options.onReady?.();
+    // a tick whose last run still waits on the queue adds nothing: a starved process would
+    // otherwise queue them without end, and reading and stopping wait behind them
     const every = (ms: number, fn: () => Promise<void>): void => {
-      this.timers.push(setInterval(() => void this.enqueue(fn), ms));
+      let waiting = false;
+      this.timers.push(
+        setInterval(() => {
+          if (waiting) return;
+          waiting = true;
+          void this.enqueue(() => {
+            waiting = false;
+            return fn();
+          });
+        }, ms),
+      );
     };
     const flushMs = this.options.flushMs ?? 200;
     every(Math.max(20, Math.floor(flushMs / 2)), async () => this.streams.flushIdle(flushMs));
