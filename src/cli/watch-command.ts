@@ -142,7 +142,7 @@ export function registerWatch(program: Command): void {
       const out = makeOutput(flags.quiet === true);
       const lang = resolveLang(flags.lang);
       // loaded here, not at start-up: the follower, SQLite and the PM2 helpers serve only this command
-      const [{ Watcher }, { openStore }, { lockStoreForWatch }, { discoverPm2 }, { toChangeRecord }] = await Promise.all([
+      const [{ Watcher }, { openStore, WATCH_CACHE_KIB }, { lockStoreForWatch }, { discoverPm2 }, { toChangeRecord }] = await Promise.all([
         import('../pipeline/watch.js'),
         import('../store/store.js'),
         import('../store/watch-lock.js'),
@@ -172,7 +172,7 @@ export function registerWatch(program: Command): void {
       const rules = loadRules({ extra: flags.rules });
       const dbPath = flags.db ?? defaultStatePath();
       if (!flags.db) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
-      const store = openStore(dbPath);
+      const store = openStore(dbPath, { cacheKiB: WATCH_CACHE_KIB });
       let lock;
       try {
         lock = lockStoreForWatch(store);

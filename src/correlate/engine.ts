@@ -19,7 +19,7 @@ const ESCALATE_AT = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 /** A group with nothing open or pending is kept this long (clock), to link a recurrence to its incident. */
 const IDLE_GROUP_MS = 6 * 3_600_000;
 /** At most this many idle groups are kept (the longest idle go first). */
-const MAX_IDLE_GROUPS = 1000;
+export const MAX_IDLE_GROUPS = 1000;
 
 /** One rule and group key: its counting state, its open incident, its last incident's id. */
 export interface GroupState {

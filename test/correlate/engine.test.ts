@@ -6,7 +6,7 @@ import type { LogEvent, Match } from '../../src/model.js';
 import { loadRuleFile } from '../../src/rules/load-rules.js';
 import type { CompiledRule } from '../../src/rules/types.js';
 import { matchRule } from '../../src/match/matcher.js';
-import { Engine } from '../../src/correlate/engine.js';
+import { Engine, MAX_IDLE_GROUPS } from '../../src/correlate/engine.js';
 import { linkRootCauses } from '../../src/correlate/links.js';
 import { correlate } from '../support/correlate.js';
 
@@ -192,6 +192,43 @@ describe('Engine changes', () => {
     expect(changes[0]?.incident.links.map((l) => l.relation)).toEqual(['caused-by']);
     engine.add(exit(1, 5));
     expect(engine.takeChanges().map((c) => c.kind)).toEqual(['updated']);
+  });
+});
+
+describe('Engine memory in watch mode', () => {
+  it('keeps at most MAX_IDLE_GROUPS groups of resolved incidents, the most recent, enough to link a recurrence', () => {
+    // the 10-minute soak's shape: every probe a new port (a new group), each incident resolving
+    const builtin = loadRuleFile(path.join('rules', 'port-in-use.yaml'));
+    const engine = new Engine([builtin]);
+    const n = 3 * MAX_IDLE_GROUPS;
+    const probe = (port: number, s: number): Match => m(builtin, ev(`Error: listen EADDRINUSE: address already in use :::${port}`, s, { service: 'api' }));
+    const clock = (s: number): number => T0 + s * 1000;
+    for (let i = 0; i < n; i++) engine.add(probe(10_000 + i, i), clock(i));
+    const opened = engine.takeChanges();
+    expect(opened.filter((c) => c.kind === 'opened')).toHaveLength(n);
+    engine.takeStateDelta();
+
+    // quiet long enough that every incident resolves and every group is idle
+    engine.tick(clock(n) + builtin.resolveAfterMs + builtin.windowMs);
+    expect(engine.takeChanges().filter((c) => c.kind === 'resolved')).toHaveLength(n);
+    const kept = engine.snapshot();
+    expect(kept).toHaveLength(MAX_IDLE_GROUPS);
+    // what an idle group keeps is its key and last incident's id, not the incident
+    expect(kept.every((g) => g.open === undefined && g.draft === undefined && g.lastId !== undefined)).toBe(true);
+    // the most recently active are kept; the forgotten ones are deleted from the saved state too
+    expect(kept.map((g) => Number(/\d+$/.exec(g.key)?.[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX_IDLE_GROUPS }, (_, i) => 10_000 + n - MAX_IDLE_GROUPS + i));
+    expect(engine.takeStateDelta().remove).toHaveLength(n - MAX_IDLE_GROUPS);
+
+    // a kept group's next incident is linked to its last one; a forgotten group's starts afresh
+    const later = n + builtin.resolveAfterMs / 1000 + builtin.windowMs / 1000 + 1;
+    engine.add(probe(10_000 + n - 1, later), clock(later));
+    engine.add(probe(10_000, later), clock(later));
+    const again = engine.takeChanges();
+    expect(again.map((c) => [c.kind, c.incident.links.filter((l) => l.relation === 'recurrence-of').length])).toEqual([
+      ['opened', 1],
+      ['opened', 0],
+    ]);
+    expect(again[0]?.incident.links[0]?.id).toBe(opened.at(-1)?.incident.id);
   });
 });
 
