@@ -110,6 +110,17 @@ export function newAgg(id: string, m: Match, arrival: number, previous: string |
     linkSig: '',
   };
   absorb(agg, m, arrival);
+  // An array grown by push from empty reserves 17 slots (152 B); most incidents never get a
+  // second service, file or value, and watch holds every open one (the soak: 3,000 at once).
+  // Copied to their size once here, an open incident takes ~40% less heap.
+  agg.services.v = agg.services.v.slice();
+  agg.files.v = agg.files.v.slice();
+  for (const k in agg.values) {
+    const set = agg.values[k];
+    if (set) set.v = set.v.slice();
+  }
+  agg.evVariants = agg.evVariants.slice();
+  agg.variantKeys = agg.variantKeys.slice();
   return agg;
 }
 
