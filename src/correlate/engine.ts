@@ -87,6 +87,12 @@ export class Engine {
   /** Cause links last computed, and whether a linked rule's incident changed since. */
   private links = new Map<string, { links: Incident['links']; sig: string }>();
   private linksDirty = true;
+  /**
+   * Per rule, each group key's map key, made once: a crash loop's matches share their groupKey
+   * string, whose hash is kept, while a new concatenation per match had to be built and hashed.
+   */
+  private readonly keyOf = new Map<string, Map<string, string>>();
+  private keysKept = 0;
   matches = 0;
 
   constructor(rules: CompiledRule[], state: Iterable<GroupState> = []) {
@@ -110,7 +116,7 @@ export class Engine {
     const rule = this.rules.get(m.rule);
     if (!rule) return;
     this.matches++;
-    const gk = groupKeyOf(m.rule, m.groupKey);
+    const gk = this.mapKey(m.rule, m.groupKey);
     let g = this.groups.get(gk);
     if (!g) {
       g = { rule: m.rule, key: m.groupKey, scope: m.scope, pending: rule.strategy.initial(), draft: undefined, open: undefined, lastId: undefined, arrival, strategy: rule.strategy, compiled: rule.compiled, linked: rule.linked };
@@ -256,6 +262,23 @@ export class Engine {
   /** Every group's state (tests; a full save). */
   snapshot(): GroupState[] {
     return [...this.groups.values()].map((g) => structuredClone(plainState(g)));
+  }
+
+  private mapKey(rule: string, key: string): string {
+    let keys = this.keyOf.get(rule);
+    if (keys === undefined) this.keyOf.set(rule, (keys = new Map()));
+    let gk = keys.get(key);
+    if (gk === undefined) {
+      // bounded: a rule grouping by a value that never repeats must not grow this
+      if (++this.keysKept > 10_000) {
+        this.keyOf.clear();
+        this.keysKept = 1;
+        this.keyOf.set(rule, (keys = new Map()));
+      }
+      gk = groupKeyOf(rule, key);
+      keys.set(key, gk);
+    }
+    return gk;
   }
 
   private resolve(g: Group, agg: IncidentAgg): void {
