@@ -48,6 +48,12 @@ export interface LogEvent {
    * scopes never link.
    */
   scope?: string | undefined;
+  /**
+   * Set when this event repeats an earlier one of its file byte for byte but for the timestamp
+   * (parse/repeat-lines.ts): it is that event with its own line, time and raw text, so what a
+   * stage derived from the text and fields of `repeatOf` holds for this one too.
+   */
+  repeatOf?: LogEvent | undefined;
 }
 
 /** A rule matched an event. */

@@ -10,6 +10,7 @@ import { RULE_HIT, RULE_MAYBE, buildPrefilter, prefilterPasses, type Prefilter }
 import { LiteralScanner } from '../parse/literal-scanner.js';
 import { FACT_LITERALS } from './facts.js';
 import { toLatin1 } from '../text/latin1.js';
+import { RepeatMemo } from './repeat-memo.js';
 
 interface PatternPlan {
   rule: CompiledRule;
@@ -85,6 +86,9 @@ export class Matcher {
   private readonly recent: Record<LogEvent['kind'], Map<string, Scanned>> = { log: new Map(), ps: new Map() };
   /** The log index's literals are all ASCII (the rules' prefilter lower-cases beyond ASCII). */
   private readonly asciiIndex: boolean;
+  /** A repeated event's matches, as found for its first repeat, by matchEvent and by matchBuilt. */
+  private readonly repeatsEvent = new RepeatMemo<Match[]>();
+  private readonly repeatsBuilt = new RepeatMemo<Match[]>();
 
   /** `facts`: also build the events the fact patterns need (match/facts.ts), for reports. */
   constructor(
@@ -116,19 +120,31 @@ export class Matcher {
   /** Like matchEvent, but an event holding none of the rules' literals is not tested (it was built for a fact). */
   matchBuilt(event: LogEvent): Match[] {
     if (this.prefilter === this.rulePrefilter || event.kind === 'ps') return this.matchEvent(event);
+    const known = this.repeatsBuilt.known(event);
+    if (known !== undefined) return repeatMatches(known, event);
     const scanned = this.scanned('log', event.text);
     // An ASCII rule literal in the text, and the text a tail of the raw event, means the raw
     // event passes the rules' prefilter too: skip that second scan (measured: ~8% of a run on
     // a log where every line matches)
-    if ((this.asciiIndex && scanned.any && event.raw.endsWith(event.text)) || prefilterPasses(this.rulePrefilter, event.raw)) {
-      return this.matchWith(event, scanned);
+    if (this.asciiIndex && scanned.any && event.raw.endsWith(event.text)) {
+      // decided by the text alone (the raw text's tail): holds for the event's repeats
+      const matches = this.matchWith(event, scanned);
+      this.repeatsBuilt.remember(event, matches);
+      return matches;
     }
+    // the raw text decides, and a repeat's differs in its timestamp: not remembered
+    if (prefilterPasses(this.rulePrefilter, event.raw)) return this.matchWith(event, scanned);
     return [];
   }
 
   /** Every rule's first matching pattern (per rule), unless an exclude vetoes it. */
   matchEvent(event: LogEvent): Match[] {
-    return this.matchWith(event, this.scanned(event.kind, event.text));
+    // a repeated line's matches are its first repeat's (they depend on the text and fields alone)
+    const known = this.repeatsEvent.known(event);
+    if (known !== undefined) return repeatMatches(known, event);
+    const matches = this.matchWith(event, this.scanned(event.kind, event.text));
+    this.repeatsEvent.remember(event, matches);
+    return matches;
   }
 
   private matchWith(event: LogEvent, scanned: Scanned): Match[] {
@@ -231,6 +247,25 @@ function matchOf(rule: CompiledRule, pattern: CompiledPattern, event: LogEvent, 
     time: event.time ?? 0,
     sufficient: pattern.sufficient,
   };
+}
+
+/**
+ * `matches` again for a repeat of their event: everything matchOf derived came from the event's
+ * text and fields, which a repeat shares (captures are shared too: nothing writes to them after
+ * matchOf). Same properties in the same order as matchOf's.
+ */
+function repeatMatches(matches: Match[], event: LogEvent): Match[] {
+  if (matches.length === 0) return matches;
+  return matches.map((m) => ({
+    rule: m.rule,
+    event,
+    captures: m.captures,
+    groupKey: m.groupKey,
+    scope: m.scope,
+    service: m.service,
+    time: event.time ?? 0,
+    sufficient: m.sufficient,
+  }));
 }
 
 /**

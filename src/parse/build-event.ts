@@ -78,10 +78,36 @@ export function buildEvent(raw: string, src: EventSource): BuiltEvent {
     pid,
     level,
     fields,
+    repeatOf: undefined,
   };
   // assigned, not spread into the literal: a spread made every event a slow-path object copy
   if (host !== undefined && host !== '') event.host = host;
   return { event, ownTime: time !== undefined };
+}
+
+/**
+ * `template` again, at another line and time: the crash-loop fast path (repeat-lines.ts). Same
+ * properties in the same order as buildEvent's (then stampScope's), so both share one shape.
+ */
+export function repeatEvent(template: LogEvent, line: number, time: number, raw: string): LogEvent {
+  const event: LogEvent = {
+    kind: template.kind,
+    file: template.file,
+    line,
+    lineCount: 1,
+    text: template.text,
+    raw,
+    time,
+    timeApprox: false,
+    service: template.service,
+    pid: template.pid,
+    level: template.level,
+    fields: template.fields,
+    repeatOf: template,
+  };
+  if (template.host !== undefined) event.host = template.host;
+  if (template.scope !== undefined) event.scope = template.scope;
+  return event;
 }
 
 interface JsonLine {

@@ -11,6 +11,7 @@ import { newPrefixScan, scanPrefixes } from './prefix.js';
 import { detectProcessListing, psHeader, psRowEvent, type PsLayout } from './ps-snapshot.js';
 import { parseTimestamp } from './timestamp.js';
 import { parseJsonLine } from './build-event.js';
+import { RepeatLines, type Template } from './repeat-lines.js';
 import type { HostScopes } from './host-scope.js';
 
 export interface ParsedFile {
@@ -49,11 +50,15 @@ export interface StreamParserOptions {
    * the last timestamp seen before (an event's own timestamp beats both).
    */
   recordTime?: (eventStartChars: number) => number | undefined;
+  /** Take repeated lines the fast way (repeat-lines.ts); default on. Off, every event is built: tests compare both. */
+  repeats?: boolean;
 }
 
 export class StreamParser {
   lines = 0;
   events = 0;
+  /** Events taken as repeats of an earlier one (the fast path). */
+  repeated = 0;
   truncatedLines = 0;
   /** Earliest and latest timestamps read (epoch ms). */
   firstTime: number | undefined;
@@ -92,10 +97,21 @@ export class StreamParser {
   private evHot = 0;
   private readonly hitKinds: number[] | undefined;
   private evCharOffset = 0;
+  /** The event's first line: its end, timestamp (-1: none) and text start, for the repeat fast path. */
+  private evEnd = 0;
+  private evTsStart = -1;
+  private evTsEnd = -1;
+  private evContentAt = 0;
+  /** The remembered event the first line repeats, with that line's timestamp (repeat-lines.ts). */
+  private evAgain: Template | undefined;
+  private evAgainTs = '';
+  private evAgainTime = 0;
+  private readonly repeats: RepeatLines | undefined;
 
   constructor(private readonly options: StreamParserOptions) {
     this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
     this.hitKinds = options.prefilter.classed === true && !this.everyEvent ? [] : undefined;
+    this.repeats = options.repeats === false ? undefined : new RepeatLines();
   }
 
   /** Start a file (or resume one: `startLine` lines come before the first chunk). */
@@ -111,6 +127,7 @@ export class StreamParser {
     this.psTime = undefined;
     this.firstLineSeen = false;
     this.tracker.reset();
+    this.repeats?.reset();
   }
 
   /** `chunk` holds complete lines, each ending in `\n`, as Latin-1 (the file's bytes; see read-file.ts). */
@@ -124,6 +141,7 @@ export class StreamParser {
     const kinds = this.hitKinds;
     let h = 0;
     let nextHit = hits && hits.length > 0 ? (hits[0] ?? Infinity) : Infinity;
+    const repeats = this.repeats;
     const scan = this.scan;
     const len = chunk.length;
     let pos = 0;
@@ -144,11 +162,24 @@ export class StreamParser {
           nextHit = hits?.[++h] ?? Infinity;
         }
       }
-      scanPrefixes(chunk, pos, end, scan);
+      // a line repeating a remembered event (taken as one if its event stays one line) has that
+      // event's prefixes where that event had them: no scan
+      const again = repeats?.find(chunk, pos, end);
+      if (again === undefined) scanPrefixes(chunk, pos, end, scan);
+      else {
+        scan.tsStart = pos + again.tsOffset;
+        scan.tsEnd = scan.tsStart + again.tsLen;
+        scan.contentAt = pos + again.contentOffset;
+      }
       const continues = this.tracker.isContinuation(chunk, scan.contentAt, end);
       if (!(continues && this.evOpen && this.evLines < MAX_EVENT_LINES)) {
+        const againTs = repeats?.foundTs ?? '';
+        const againTime = repeats?.foundTime ?? 0;
         if (this.evOpen) this.closeEvent(chunk, pos);
         this.openEvent(chunk, pos, end);
+        this.evAgain = again;
+        this.evAgainTs = againTs;
+        this.evAgainTime = againTime;
       }
       this.evLines++;
       this.evHot |= hot;
@@ -206,6 +237,10 @@ export class StreamParser {
     this.evCharOffset = this.charsBefore + pos;
     this.events++;
     const scan = this.scan;
+    this.evEnd = end;
+    this.evTsStart = scan.tsStart;
+    this.evTsEnd = scan.tsEnd;
+    this.evContentAt = scan.contentAt;
     if (scan.tsStart >= 0) {
       this.pendingStart = scan.tsStart;
       this.pendingEnd = scan.tsEnd;
@@ -222,11 +257,22 @@ export class StreamParser {
     this.evOpen = false;
     const hot = this.evHot;
     if (hot === 0 && !this.everyEvent) return;
+    // one line with its own timestamp, all in this chunk, repeating a remembered event: that event
+    // again (repeat-lines.ts); its prefilter bits are its own line's, scanned as any other's
+    const repeats = this.evLines === 1 && this.evCarry === '' && this.evTsStart >= 0 ? this.repeats : undefined;
+    if (repeats !== undefined && this.evAgain !== undefined) {
+      const again = repeats.eventOf(this.evAgain, this.evLine, this.evAgainTs, this.evAgainTime);
+      this.repeated++;
+      this.noteTime(again.time);
+      this.options.onEvent(again, this.hitKinds ? hot : undefined);
+      return;
+    }
     const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
     const { event, ownTime } = buildEvent(raw, { file: this.file, line: this.evLine, service: this.options.service });
     this.stampScope(event);
     if (ownTime) {
       this.noteTime(event.time);
+      repeats?.remember(chunk, this.evStart, this.evTsStart, this.evTsEnd, this.evContentAt, this.evEnd, event);
     } else {
       const current = this.currentTime(chunk);
       event.time = this.options.recordTime?.(this.evCharOffset) ?? current;

@@ -41,6 +41,8 @@ export interface AnalyzeOptions {
   onWarning?: (message: string) => void;
   /** Reading progress, after each piece read (the progress bar). */
   onProgress?: (progress: AnalyzeProgress) => void;
+  /** Take repeated lines the fast way (parse/repeat-lines.ts); default on. Tests turn it off to compare. */
+  repeats?: boolean;
 }
 
 export interface AnalyzeProgress {
@@ -145,6 +147,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       hosts,
       // PM2's daemon log is small and gives the app timeline used for estimating times
       everyEvent: stream.pm2Daemon,
+      repeats: options.repeats,
       onEvent: (event, hot) => {
         if (stream.pm2Daemon) pm2.note(event);
         matchesOf(event, batch, stream.pm2Daemon, hot);
