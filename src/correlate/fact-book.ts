@@ -109,8 +109,9 @@ export class FactBook {
   /**
    * Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own
    * log; `hot`: the prefilter's class bits (see matchFacts). Returns the facts to add() in time order.
+   * `facts`: matchFacts(event, hot) when the caller has it already (a repeated line's).
    */
-  note(event: LogEvent, daemon: boolean, hot?: number): FactNote | undefined {
+  note(event: LogEvent, daemon: boolean, hot?: number, facts?: Fact[]): FactNote | undefined {
     if (event.kind === 'ps') {
       this.noteProcess(event);
       return undefined;
@@ -119,7 +120,7 @@ export class FactBook {
     // `pm2 logs` output (`0|api | ...`), or PM2's JSON log format (`"app_name": "api"`)
     if (!daemon && (PM2_LOGS_PREFIX.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
     let timed: Fact[] | undefined;
-    for (const fact of matchFacts(event, hot)) {
+    for (const fact of facts ?? matchFacts(event, hot)) {
       switch (fact.kind) {
         case 'port': {
           if (daemon) break;

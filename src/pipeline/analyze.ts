@@ -6,6 +6,8 @@ import { severityRank } from '../model.js';
 import { UserError } from '../errors.js';
 import type { CompiledRule } from '../rules/types.js';
 import { Matcher } from '../match/matcher.js';
+import { matchFacts, type Fact } from '../match/facts.js';
+import { RepeatMemo } from '../match/repeat-memo.js';
 import { Engine } from '../correlate/engine.js';
 import { linkRootCauses } from '../correlate/links.js';
 import { FactBook, type FactNote } from '../correlate/fact-book.js';
@@ -69,6 +71,16 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   const matcher = new Matcher(options.rules, { facts: true });
   const facts = new FactBook();
+  // a repeated line states the facts its first repeat did (they depend on its text and bits alone)
+  const factMemo = new RepeatMemo<{ hot: number | undefined; facts: Fact[] }>();
+  const factsOf = (event: LogEvent, hot: number | undefined): Fact[] | undefined => {
+    if (event.repeatOf === undefined || event.kind === 'ps') return undefined;
+    const known = factMemo.known(event);
+    if (known !== undefined && known.hot === hot) return known.facts;
+    const found = matchFacts(event, hot);
+    factMemo.remember(event, { hot, facts: found });
+    return found;
+  };
   const windowed = options.since !== undefined || options.until !== undefined;
   /** Files whose estimated times were left out of --since/--until, for one warning each. */
   const leftOut = new Map<string, number>();
@@ -122,7 +134,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     const matches = rule === undefined ? matcher.matchBuilt(event) : rule ? matcher.matchEvent(event) : [];
     options.onEvaluated?.(event, matches);
     if (event.time !== undefined || event.kind === 'ps') {
-      const note = facts.note(event, daemon, rule === false ? hot : undefined);
+      const factHot = rule === false ? hot : undefined;
+      const note = facts.note(event, daemon, factHot, factsOf(event, factHot));
       if (note) into.push(note);
     }
     for (const m of matches) {
