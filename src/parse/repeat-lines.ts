@@ -20,6 +20,8 @@ import { parseTimestamp, dateTimeEnd } from './timestamp.js';
 
 /** Events remembered per file; a log with more distinct hot lines than this mostly misses anyway. */
 const MAX_TEMPLATES = 256;
+/** Templates kept under one key (same length and tail bytes): the oldest goes first. */
+const PER_KEY = 4;
 /** Longest line considered: hashing a long key costs more than it saves, and crash lines are short. */
 export const REPEAT_MAX_CHARS = 512;
 
@@ -144,11 +146,18 @@ export class RepeatLines {
   remember(chunk: string, lineStart: number, tsStart: number, tsEnd: number, contentAt: number, end: number, event: LogEvent): void {
     if (end - lineStart > REPEAT_MAX_CHARS || event.lineCount !== 1 || event.repeatOf !== undefined) return;
     if (!this.readTimestamp(chunk, tsStart, tsEnd) || event.time !== this.tsTime) return;
-    const before = ownLatin1(chunk.slice(lineStart, tsStart));
-    const beforeText = fromLatin1(before);
-    const after = ownLatin1(chunk.slice(tsEnd, end));
-    const afterText = fromLatin1(after);
-    if (event.raw !== beforeText + this.tsText + afterText) return;
+    // one copy of the line, its parts slices of it: this runs for every one-line event built
+    const line = ownLatin1(chunk.slice(lineStart, end));
+    const before = line.slice(0, tsStart - lineStart);
+    const after = line.slice(tsEnd - lineStart);
+    let beforeText = before;
+    let afterText = after;
+    // an ASCII line is its own text (raw is the line decoded); else decode the parts
+    if (event.raw !== line) {
+      beforeText = fromLatin1(before);
+      afterText = fromLatin1(after);
+      if (event.raw !== beforeText + this.tsText + afterText) return;
+    }
     if (this.count >= MAX_TEMPLATES) this.reset();
     const key = keyOf(chunk, lineStart, end);
     const template: Template = {
@@ -161,10 +170,20 @@ export class RepeatLines {
       lineLen: end - lineStart,
       tsOffset: tsStart - lineStart,
       tsLen: tsEnd - tsStart,
-      contentOffset: contentAt - lineStart, rawTs: this.tsText, raw: event.raw, lastLine: ownLatin1(chunk.slice(lineStart, end)), lastTime: this.tsTime };
+      contentOffset: contentAt - lineStart,
+      rawTs: this.tsText,
+      raw: event.raw,
+      lastLine: line,
+      lastTime: this.tsTime,
+    };
     const list = this.templates.get(key);
     if (list === undefined) this.templates.set(key, [template]);
-    else list.push(template);
+    else {
+      // a few per key, the newest last: lines of one shape whose texts differ (request ids) must
+      // not make every lookup walk a long list
+      if (list.length >= PER_KEY) list.shift();
+      list.push(template);
+    }
     this.count++;
   }
 
