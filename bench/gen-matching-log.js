@@ -5,6 +5,7 @@
 // (../shared/error-catalogue.md): EADDRINUSE on a few ports, PM2 crash exits, node-postgres
 // connect timeouts, V8 heap out of memory. Same OUT size and SEED give the same bytes.
 import fs from 'node:fs';
+import { seededRandom } from './seeded-random.js';
 
 const [out, mibArg, seedArg] = process.argv.slice(2);
 if (!out || !(Number(mibArg) > 0)) {
@@ -12,14 +13,7 @@ if (!out || !(Number(mibArg) > 0)) {
   process.exit(2);
 }
 const target = Math.round(Number(mibArg) * 1024 * 1024);
-let seed = (Number(seedArg ?? 7) >>> 0) ^ 0x9e3779b9;
-function rand() {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = seededRandom(seedArg);
 const pick = (a) => a[(rand() * a.length) | 0];
 const KINDS = [
   () => `Error: listen EADDRINUSE: address already in use :::${pick([3000, 3001, 5077, 8080])}`,

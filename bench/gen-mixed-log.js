@@ -11,6 +11,7 @@
 // rules (texts from ../shared/error-catalogue.md) and about 0.3% benign near misses.
 // Same OUT size and SEED give the same bytes. No dependencies.
 import fs from 'node:fs';
+import { seededRandom } from './seeded-random.js';
 
 const [out, mibArg, seedArg] = process.argv.slice(2);
 if (!out || !mibArg || !(Number(mibArg) > 0)) {
@@ -19,15 +20,7 @@ if (!out || !mibArg || !(Number(mibArg) > 0)) {
 }
 const target = Math.round(Number(mibArg) * 1024 * 1024);
 
-// ---- seeded PRNG (mulberry32) ----------------------------------------------------------------
-let seed = (Number(seedArg ?? 7) >>> 0) ^ 0x9e3779b9;
-function rand() {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = seededRandom(seedArg);
 const int = (n) => (rand() * n) | 0;
 const pick = (a) => a[(rand() * a.length) | 0];
 /** n hex digits, 8 per PRNG draw. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadRuleFile, loadRules, RuleError } from '../../src/rules/load-rules.js';
+import { loadRuleFile, loadRules } from '../../src/rules/load-rules.js';
+import { ruleErrorOf } from '../support/rule-error.js';
 
 let dir: string;
 beforeEach(() => {
@@ -28,15 +29,6 @@ function write(name: string, text: string): string {
   return p;
 }
 
-function errorOf(fn: () => unknown): RuleError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RuleError) return err;
-    throw err;
-  }
-  throw new Error('expected a RuleError');
-}
 
 describe('loadRuleFile', () => {
   it('compiles a valid rule', () => {
@@ -47,29 +39,29 @@ describe('loadRuleFile', () => {
   });
 
   it('names file, line and field for an unknown key', () => {
-    const err = errorOf(() => loadRuleFile(write('typo.yaml', VALID.replace('group_by:', 'groupby:'))));
+    const err = ruleErrorOf(() => loadRuleFile(write('typo.yaml', VALID.replace('group_by:', 'groupby:'))));
     expect(err.message).toMatch(/typo\.yaml/);
     expect(err.message).toMatch(/groupby/);
   });
 
   it('names the line of a bad regex', () => {
-    const err = errorOf(() => loadRuleFile(write('re.yaml', VALID.replace("'disk quota exceeded for (?<user>\\w+)'", "'disk (quota'"))));
+    const err = ruleErrorOf(() => loadRuleFile(write('re.yaml', VALID.replace("'disk quota exceeded for (?<user>\\w+)'", "'disk (quota'"))));
     expect(err.line).toBe(5);
     expect(err.message).toMatch(/re\.yaml:5: match\.0\.regex/);
   });
 
   it('names the line of broken YAML', () => {
-    const err = errorOf(() => loadRuleFile(write('bad.yaml', `${VALID}\n  - : [\n`)));
+    const err = ruleErrorOf(() => loadRuleFile(write('bad.yaml', `${VALID}\n  - : [\n`)));
     expect(err.message).toMatch(/bad\.yaml:\d+: invalid YAML/);
   });
 
   it('rejects group_by keys that are not captures', () => {
-    const err = errorOf(() => loadRuleFile(write('g.yaml', VALID.replace('group_by: [user]', 'group_by: [tenant]'))));
+    const err = ruleErrorOf(() => loadRuleFile(write('g.yaml', VALID.replace('group_by: [user]', 'group_by: [tenant]'))));
     expect(err.message).toMatch(/"tenant" is not service, file, pid or a capture/);
   });
 
   it('rejects a bad template', () => {
-    const err = errorOf(() => loadRuleFile(write('t.yaml', VALID.replace("'User {{user}} is over quota'", "'User {{#if user}} open'"))));
+    const err = ruleErrorOf(() => loadRuleFile(write('t.yaml', VALID.replace("'User {{user}} is over quota'", "'User {{#if user}} open'"))));
     expect(err.message).toMatch(/diagnosis: bad template/);
   });
 });

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadRuleFile, loadRules, RuleError } from '../../src/rules/load-rules.js';
+import { loadRuleFile, loadRules } from '../../src/rules/load-rules.js';
 import { renderIncidentText } from '../../src/sinks/incident-text.js';
 import type { Incident } from '../../src/model.js';
+import { ruleErrorOf } from '../support/rule-error.js';
 
 let dir: string;
 beforeEach(() => {
@@ -60,15 +61,6 @@ function write(name: string, text: string): string {
   return p;
 }
 
-function errorOf(fn: () => unknown): RuleError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RuleError) return err;
-    throw err;
-  }
-  throw new Error('expected a RuleError');
-}
 
 function incidentOf(service: string): Incident {
   return {
@@ -123,7 +115,7 @@ describe('zh: block', () => {
 
   it('refuses lists that are not aligned with the English ones, naming the file, line and field', () => {
     const file = write('quota.yaml', ENGLISH + ZH.replace("    - 配额用到 80% 时告警。\n", "    - 配额用到 80% 时告警。\n    - 多出来的一条。\n"));
-    const err = errorOf(() => loadRuleFile(file));
+    const err = ruleErrorOf(() => loadRuleFile(file));
     expect(err.message).toMatch(/quota\.yaml:\d+: zh\.prevent: has 2 item\(s\) but the English prevent has 1; the lists are aligned by index/);
     // the line of the list's first item (the node the message is about), 1-based
     expect(err.line).toBe(ENGLISH.split('\n').length + ZH.split('\n').findIndex((l) => l.startsWith('  prevent:')) + 1);
@@ -131,26 +123,26 @@ describe('zh: block', () => {
 
   it('refuses a detail where the English step has none, and a missing summary', () => {
     const extraDetail = write('a.yaml', ENGLISH + ZH.replace('    - title: 提高配额\n', '    - title: 提高配额\n      detail: 多余的说明\n'));
-    expect(errorOf(() => loadRuleFile(extraDetail)).message).toMatch(/zh\.remediation\.1\.detail: the English step has no detail/);
+    expect(ruleErrorOf(() => loadRuleFile(extraDetail)).message).toMatch(/zh\.remediation\.1\.detail: the English step has no detail/);
     const noSummary = write('b.yaml', ENGLISH + ZH.replace("  summary: '{{service}} 超出了配额'\n", ''));
-    expect(errorOf(() => loadRuleFile(noSummary)).message).toMatch(/zh\.summary: missing: the English rule has a summary/);
+    expect(ruleErrorOf(() => loadRuleFile(noSummary)).message).toMatch(/zh\.summary: missing: the English rule has a summary/);
   });
 
   it('refuses "# …" on an English item that has no comment to replace', () => {
     const file = write('quota.yaml', ENGLISH + ZH.replace('    - ~\n', "    - '# 全部列出'\n"));
-    expect(errorOf(() => loadRuleFile(file)).message).toMatch(/zh\.verify\.1: "# …" replaces the comment of a command, but the English item has none: "repquota -a"/);
+    expect(ruleErrorOf(() => loadRuleFile(file)).message).toMatch(/zh\.verify\.1: "# …" replaces the comment of a command, but the English item has none: "repquota -a"/);
   });
 
   it('applies the load-time template check to Chinese texts: a raw log value in a verify step or a code snippet is refused', () => {
     const rawVerify = write('a.yaml', ENGLISH + ZH.replace('    - 问一下用户上传是否恢复正常。\n', "    - 'quota -u {{service}}'\n"));
-    expect(errorOf(() => loadRuleFile(rawVerify)).message).toMatch(/zh\.verify\.2: \{\{service\}\} puts a value from the log into a command unquoted; write \{\{arg service\}\} instead/);
+    expect(ruleErrorOf(() => loadRuleFile(rawVerify)).message).toMatch(/zh\.verify\.2: \{\{service\}\} puts a value from the log into a command unquoted; write \{\{arg service\}\} instead/);
     const rawDetail = write('b.yaml', ENGLISH + ZH.replace('      detail: 先看最大的几个目录。\n', "      detail: '先看 `du -sh /home/{{service}}`'\n"));
-    expect(errorOf(() => loadRuleFile(rawDetail)).message).toMatch(/zh\.remediation\.0\.detail: \{\{service\}\} puts a value from the log into pasteable text unquoted/);
+    expect(ruleErrorOf(() => loadRuleFile(rawDetail)).message).toMatch(/zh\.remediation\.0\.detail: \{\{service\}\} puts a value from the log into pasteable text unquoted/);
   });
 
   it('refuses unknown keys in the block (strict schema), naming the field', () => {
     const file = write('quota.yaml', `${ENGLISH + ZH}  commands: ['rm -rf /']\n`);
-    expect(errorOf(() => loadRuleFile(file)).message).toMatch(/quota\.yaml:37: zh\.commands: unknown key/);
+    expect(ruleErrorOf(() => loadRuleFile(file)).message).toMatch(/quota\.yaml:37: zh\.commands: unknown key/);
   });
 
   it('says a set: value in Chinese where zh.set gives it, and refuses a key that no pattern sets', () => {
@@ -164,7 +156,7 @@ describe('zh: block', () => {
     expect(renderIncidentText(incident, rule, [], 'zh').rootCause).toBe('用户 bob 超出了配额：到了硬限制');
     expect(renderIncidentText(incident, rule, [], 'en').rootCause).toBe('User bob is over quota: the hard limit was reached');
     const typo = write('typo.yaml', `${withSet + zhSet}  set:\n    why:\n      'the hard limit was reachd': 到了硬限制\n`);
-    const err = errorOf(() => loadRuleFile(typo));
+    const err = ruleErrorOf(() => loadRuleFile(typo));
     expect(err.message).toMatch(/typo\.yaml:\d+: zh\.set\.why: no pattern sets why to "the hard limit was reachd"/);
   });
 
