@@ -29,6 +29,7 @@ import { findOnPath } from '../sources/find-on-path.js';
 import type { Source } from '../sources/source.js';
 import { StdinSource } from '../sources/stdin-source.js';
 import { JournaldSource } from '../sources/journald-source.js';
+import { UNIT_NAME } from '../text/unit-name.js';
 
 function parsePositive(value: string): number {
   const n = Number(value);
@@ -166,7 +167,7 @@ export function registerWatch(program: Command): void {
       if (flags.journald) {
         journalctl = findOnPath('journalctl');
         if (journalctl === undefined) throw new UsageError('--journald: journalctl was not found in the absolute folders of PATH');
-        for (const u of Array.isArray(flags.journald) ? flags.journald : []) if (!/^[\w@.:\\-]+$/.test(u) || u.startsWith('-')) throw new UsageError(`--journald: not a unit name: ${JSON.stringify(u)}`);
+        for (const u of Array.isArray(flags.journald) ? flags.journald : []) if (!UNIT_NAME.test(u)) throw new UsageError(`--journald: not a unit name: ${JSON.stringify(u)}`);
       }
       if (paths.length === 0 && !flags.psInterval && !readStdin && !flags.journald) throw new UsageError('watch needs at least one path, `-`, --pm2, --journald or --ps-interval');
       const rules = loadRules({ extra: flags.rules });

@@ -1,6 +1,7 @@
 // The configuration file's schema: one zod strictObject (unknown keys are errors), the source of
 // schema/config.schema.json for editor completion. Keys are snake_case like the rule files'.
 import { z } from 'zod';
+import { UNIT_NAME } from '../text/unit-name.js';
 
 const duration = z
   .string()
@@ -27,7 +28,7 @@ export const configSchema = z
         ecosystem: z.string().min(1).optional().describe("A PM2 ecosystem file whose apps' custom log paths to follow too"),
         ps_interval: duration.optional().describe('Read the process table this often for duplicate dev servers'),
         journald: z
-          .union([z.boolean(), z.array(z.string().regex(/^(?!-)[\w@.:\\-]+$/, 'a systemd unit name')).min(1)])
+          .union([z.boolean(), z.array(z.string().regex(UNIT_NAME, 'a systemd unit name')).min(1)])
           .optional()
           .describe('Follow the systemd journal: true for all the user may read, or a list of units (--journald)'),
       })

@@ -13,6 +13,7 @@ import readline from 'node:readline';
 import type { SavedPosition } from '../model.js';
 import { parseJournalLine } from './journald-record.js';
 import type { Source, SourceCheckpoint, SourceHost } from './source.js';
+import { UNIT_NAME } from '../text/unit-name.js';
 
 /** journald streams get ids from here down (negative: never the file source's 1, 2, …). */
 const FIRST_STREAM_ID = -1000;
@@ -84,7 +85,7 @@ export class JournaldSource implements Source {
   private replayTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JournaldOptions) {
-    for (const u of options.units) if (u === '' || u.includes('\n')) throw new Error(`journald: not a unit name: ${JSON.stringify(u)}`);
+    for (const u of options.units) if (!UNIT_NAME.test(u)) throw new Error(`journald: not a unit name: ${JSON.stringify(u)}`);
   }
 
   async start(host: SourceHost, saved: { positions: SavedPosition[]; state: unknown }): Promise<void> {
