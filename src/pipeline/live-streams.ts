@@ -26,6 +26,8 @@ interface Tracked {
   end: number;
   lastPushAt: number;
   flushed: boolean;
+  /** The source dates its records (journald): only then is an event's record time looked up. */
+  timed: boolean;
 }
 
 export class LiveStreams {
@@ -46,20 +48,24 @@ export class LiveStreams {
       everyEvent: pm2Daemon,
       clock: () => Date.now(),
       // the entries from the event being closed on are still in the log when it closes
-      recordTime: (chars) => this.entryAt(this.streams.get(s.id), chars)?.time,
+      recordTime: (chars) => {
+        const t = this.streams.get(s.id);
+        return t?.timed ? this.entryAt(t, chars)?.time : undefined;
+      },
       onEvent: (e) => {
         if (pm2Daemon) this.pm2.note(e);
         this.onEvent(e);
       },
     });
     parser.beginFile(s.display, s.startLine);
-    this.streams.set(s.id, { parser, log: [], chars: 0, end: s.offset, lastPushAt: Date.now(), flushed: true });
+    this.streams.set(s.id, { parser, log: [], chars: 0, end: s.offset, lastPushAt: Date.now(), flushed: true, timed: false });
   }
 
   deliver(id: number, chunk: string, start: number, end: number, time?: number): void {
     const t = this.streams.get(id);
     if (!t) return;
     t.log.push({ chars: t.chars, bytes: start, text: chunk, time });
+    if (time !== undefined) t.timed = true;
     t.chars += chunk.length;
     // end, not start + length: a cut over-long line consumed more bytes than it delivered
     t.end = end;
