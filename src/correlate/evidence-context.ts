@@ -4,7 +4,8 @@
 // "if ... then ...". Runs once per incident after correlation, never per line.
 import type { Incident, IncidentContext, ProcessRow, QuotedLine, ServiceFacts, SocketAccess } from '../model.js';
 import type { CompiledRule } from '../rules/types.js';
-import { EXIT_SLACK_MS, type FactBook, type TimedError } from './fact-book.js';
+import { EXIT_SLACK_MS, type TimedError } from './exit-log.js';
+import type { FactBook } from './fact-book.js';
 
 /** Exits this far around an incident still belong to it. */
 const AROUND_MS = 60_000;

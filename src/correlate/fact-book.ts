@@ -9,8 +9,6 @@ import type { LogEvent, ProcessRow } from '../model.js';
 import { matchFacts, type Fact } from '../match/facts.js';
 import { ExitLog, ring } from './exit-log.js';
 
-export { EXIT_SLACK_MS, ERROR_BEFORE_EXIT_MS, type TimedError } from './exit-log.js';
-
 /** Pool-setting records kept per service (apps print them at start-up). */
 const MAX_POOL = 4000;
 /** Snapshot rows kept per snapshot file. */
