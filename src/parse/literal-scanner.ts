@@ -17,6 +17,26 @@ function hash3(a: number, b: number, c: number): number {
   return ((a * 961 + b * 31 + c) >>> 0) & HASH_MASK;
 }
 
+/** Can `lit` (folded) sit somewhere across a timestamp of shape `shape` with a digit of it under one of its characters? */
+function overlapsDigit(lit: Uint16Array, shape: string): boolean {
+  const len = lit.length;
+  for (let at = 1 - len; at < shape.length; at++) {
+    // `at`: where the literal starts, relative to the timestamp
+    let fits = true;
+    let digit = false;
+    for (let i = Math.max(0, at); fits && i < Math.min(shape.length, at + len); i++) {
+      const c = lit[i - at] ?? 0;
+      const s = shape.charCodeAt(i);
+      if (s === 48) {
+        digit = true;
+        fits = c >= 48 && c <= 57;
+      } else fits = c === FOLD[s];
+    }
+    if (fits && digit) return true;
+  }
+  return false;
+}
+
 export class LiteralScanner {
   readonly literals: readonly string[];
   /** Per literal, its class bits (1 unless the constructor was told otherwise). */
@@ -101,35 +121,86 @@ export class LiteralScanner {
     }
   }
 
-  /** scanLines with class bits (a copy of its loop: the plain one stays as lean as it was). */
+  /** scanLines with class bits, line by line as the parser asks (firstHit, lineBits). */
   private scanLineClasses(text: string, hits: number[], kinds: number[], stopBits: number): void {
+    for (let from = 0; ; ) {
+      const start = this.firstHit(text, from);
+      if (start < 0) return;
+      let nl = text.indexOf('\n', start);
+      if (nl < 0) nl = text.length;
+      hits.push(start);
+      kinds.push(this.lineBits(text, start, nl, this.hitBits, stopBits));
+      from = nl + 1;
+    }
+  }
+
+  /** The class bits of the literals at the position firstHit last returned. */
+  hitBits = 0;
+
+  /** Start of the first literal at or after `from`, its class bits in hitBits; -1 when none. */
+  firstHit(text: string, from: number): number {
+    if (this.literals.length === 0) return -1;
     const m = this.m;
     const n = text.length;
-    let pos = m - 1;
+    if (m < BLOCK) {
+      for (let start = from; start < n; start++) {
+        const bits = this.classesAt(text, start, this.all);
+        if (bits === 0) continue;
+        this.hitBits = bits;
+        return start;
+      }
+      return -1;
+    }
+    let pos = from + m - 1;
     while (pos < n) {
       pos = this.nextCandidate(text, pos, n);
-      if (pos >= n) return;
-      const start = pos - m + 1;
-      let bits = this.classesAt(text, start, this.bucket[this.hashAt(text, pos)]);
-      if (bits === 0) {
-        pos++;
-        continue;
+      if (pos >= n) return -1;
+      const bits = this.classesAt(text, pos - m + 1, this.bucket[this.hashAt(text, pos)]);
+      if (bits !== 0) {
+        this.hitBits = bits;
+        return pos - m + 1;
       }
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = n;
-      // windows ending up to `last` start on this line (a literal holds no newline)
-      const last = Math.min(n - 1, nl - 1 + m - 1);
-      let p = pos + 1;
-      while ((bits & stopBits) === 0 && p <= last) {
-        p = this.nextCandidate(text, p, last + 1);
-        if (p > last) break;
-        bits |= this.classesAt(text, p - m + 1, this.bucket[this.hashAt(text, p)]);
-        p++;
-      }
-      hits.push(start);
-      kinds.push(bits);
-      pos = nl + m;
+      pos++;
     }
+    return -1;
+  }
+
+  /**
+   * `bits` (those of the literals at `start`, a hit on the line ending at `nl`) with the bits of
+   * the literals later on that line, searched until one of `stopBits` is among them.
+   */
+  lineBits(text: string, start: number, nl: number, bits: number, stopBits: number): number {
+    const m = this.m;
+    if (m < BLOCK) {
+      for (let p = start + 1; (bits & stopBits) === 0 && p < nl; p++) bits |= this.classesAt(text, p, this.all);
+      return bits;
+    }
+    // windows ending up to `last` start on this line (a literal holds no newline)
+    const last = Math.min(text.length - 1, nl - 1 + m - 1);
+    let p = start + m;
+    while ((bits & stopBits) === 0 && p <= last) {
+      p = this.nextCandidate(text, p, last + 1);
+      if (p > last) break;
+      bits |= this.classesAt(text, p - m + 1, this.bucket[this.hashAt(text, p)]);
+      p++;
+    }
+    return bits;
+  }
+
+  private readonly digitShapes = new Map<string, boolean>();
+
+  /**
+   * Could one of the literals overlap a digit of a timestamp shaped `shape` (Latin-1, its digits
+   * written as 0)? Two lines alike but for the digits of such a timestamp hold the same literals
+   * unless it could (parse/repeat-lines.ts: a repeat takes its event's class bits).
+   */
+  reachesDigits(shape: string): boolean {
+    let reaches = this.digitShapes.get(shape);
+    if (reaches === undefined) {
+      reaches = this.folded.some((lit) => overlapsDigit(lit, shape));
+      this.digitShapes.set(shape, reaches);
+    }
+    return reaches;
   }
 
   private hashAt(text: string, pos: number): number {

@@ -11,9 +11,13 @@
 // Exactness: everything buildEvent reads from a line, apart from the time, comes from the bytes
 // outside the timestamp, and prefix scanning treats every digit alike, so a timestamp of the same
 // shape (its non-digits equal) gives the same event. An event is remembered only after the slow
-// path built it and it was checked to be exactly the parts below. The prefilter still scans every
-// line (its class bits go with the event), so which lines are built does not change.
+// path built it and it was checked to be exactly the parts below.
+//
+// The prefilter still finds every line's first literal, so which lines are built does not change.
+// The class bits of the rest of a line (is a rule literal there too?) are its event's: the lines
+// differ only in timestamp digits, which no literal can overlap where `hotKnown` is set.
 import type { LogEvent } from '../model.js';
+import type { LiteralScanner } from './literal-scanner.js';
 import { fromLatin1 } from '../text/latin1.js';
 import { repeatEvent } from './build-event.js';
 import { parseTimestamp, dateTimeEnd } from './timestamp.js';
@@ -36,6 +40,10 @@ export interface Template {
   /** Decoded text after the timestamp: the rest of every repeat's raw text. */
   afterText: string;
   tsShape: string;
+  /** The prefilter's class bits of the line (see StreamParserOptions.onEvent). */
+  hot: number;
+  /** No prefilter literal can overlap this timestamp's digits: every repeat's line has the bits `hot`. */
+  hotKnown: boolean;
   /** The line's length, and where its timestamp and message text start and how long the timestamp is: a repeat's are the same. */
   lineLen: number;
   tsOffset: number;
@@ -83,6 +91,9 @@ export class RepeatLines {
   private tsTime = 0;
   private tsValid = false;
   private tsShape = '';
+
+  /** `scanner`: the prefilter's, to know whether a repeat's class bits are its event's (hotKnown). */
+  constructor(private readonly scanner?: LiteralScanner) {}
 
   /** A new file: its events have another file name (and maybe service). */
   reset(): void {
@@ -141,9 +152,9 @@ export class RepeatLines {
 
   /**
    * Remember a one-line event the slow path built from `chunk[lineStart, end)`, if it is exactly
-   * what eventOf would make of that line.
+   * what eventOf would make of that line. `hot`: the line's prefilter class bits.
    */
-  remember(chunk: string, lineStart: number, tsStart: number, tsEnd: number, contentAt: number, end: number, event: LogEvent): void {
+  remember(chunk: string, lineStart: number, tsStart: number, tsEnd: number, contentAt: number, end: number, event: LogEvent, hot: number): void {
     if (end - lineStart > REPEAT_MAX_CHARS || event.lineCount !== 1 || event.repeatOf !== undefined) return;
     if (!this.readTimestamp(chunk, tsStart, tsEnd) || event.time !== this.tsTime) return;
     // one copy of the line, its parts slices of it: this runs for every one-line event built
@@ -167,6 +178,8 @@ export class RepeatLines {
       beforeText,
       afterText,
       tsShape: this.tsShape,
+      hot,
+      hotKnown: this.scanner !== undefined && !this.scanner.reachesDigits(this.tsShape),
       lineLen: end - lineStart,
       tsOffset: tsStart - lineStart,
       tsLen: tsEnd - tsStart,

@@ -3,7 +3,7 @@
 // a prefilter hit are built into strings (see build-event.ts). Timestamps are parsed lazily:
 // we remember where the last timestamp was and parse it only when an event needs it.
 import type { LogEvent } from '../model.js';
-import type { Prefilter } from './prefilter.js';
+import { RULE_HIT, type Prefilter } from './prefilter.js';
 import { MAX_LINE_BYTES, fromLatin1 } from '../text/latin1.js';
 import { buildEvent } from './build-event.js';
 import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
@@ -95,7 +95,8 @@ export class StreamParser {
   private evLines = 0;
   /** Class bits of the open event's hit lines (1 without a classed prefilter); 0: not worth building. */
   private evHot = 0;
-  private readonly hitKinds: number[] | undefined;
+  /** The prefilter is classed (its hits carry class bits) and not every event is built. */
+  private readonly classed: boolean;
   private evCharOffset = 0;
   /** The event's first line: its end, timestamp (-1: none) and text start, for the repeat fast path. */
   private evEnd = 0;
@@ -110,8 +111,8 @@ export class StreamParser {
 
   constructor(private readonly options: StreamParserOptions) {
     this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
-    this.hitKinds = options.prefilter.classed === true && !this.everyEvent ? [] : undefined;
-    this.repeats = options.repeats === false ? undefined : new RepeatLines();
+    this.classed = options.prefilter.classed === true && !this.everyEvent;
+    this.repeats = options.repeats === false ? undefined : new RepeatLines(this.everyEvent ? undefined : options.prefilter.scanner);
   }
 
   /** Start a file (or resume one: `startLine` lines come before the first chunk). */
@@ -137,10 +138,11 @@ export class StreamParser {
       this.pushPs(chunk);
       return;
     }
-    const hits = this.everyEvent ? undefined : this.findHits(chunk);
-    const kinds = this.hitKinds;
-    let h = 0;
-    let nextHit = hits && hits.length > 0 ? (hits[0] ?? Infinity) : Infinity;
+    // the prefilter is asked line by line: the next literal from a line on, then (classed, the
+    // first not a rule literal) the rest of its line, unless the line repeats a remembered event
+    const scanner = this.everyEvent ? undefined : this.options.prefilter.scanner;
+    const classed = this.classed;
+    let nextHit = -1;
     const repeats = this.repeats;
     const scan = this.scan;
     const len = chunk.length;
@@ -156,16 +158,21 @@ export class StreamParser {
       }
       this.lineNo++;
       let hot = 0;
-      if (nextHit < nl) {
-        while (nextHit < nl) {
-          hot |= kinds ? (kinds[h] ?? 1) : 1;
-          nextHit = hits?.[++h] ?? Infinity;
-        }
-      }
       // a line repeating a remembered event (taken as one if its event stays one line) has that
       // event's prefixes where that event had them: no scan. Only lines that will be built are
       // looked up: on a sparse log the lookup of every cold line cost ~15% (measured, 64 MiB)
-      const again = repeats !== undefined && (hot !== 0 || this.everyEvent) ? repeats.find(chunk, pos, end) : undefined;
+      let again: Template | undefined;
+      if (scanner !== undefined) {
+        if (nextHit < pos) {
+          nextHit = scanner.firstHit(chunk, pos);
+          if (nextHit < 0) nextHit = len;
+        }
+        if (nextHit < nl) {
+          hot = classed ? scanner.hitBits : 1;
+          again = repeats?.find(chunk, pos, end);
+          if ((hot & RULE_HIT) === 0) hot = again?.hotKnown === true ? again.hot : scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+        }
+      } else if (this.everyEvent && repeats !== undefined) again = repeats.find(chunk, pos, end);
       if (again === undefined) scanPrefixes(chunk, pos, end, scan);
       else {
         scan.tsStart = pos + again.tsOffset;
@@ -220,14 +227,6 @@ export class StreamParser {
     return result;
   }
 
-  private findHits(chunk: string): number[] {
-    const hits: number[] = [];
-    const kinds = this.hitKinds;
-    if (kinds) kinds.length = 0;
-    this.options.prefilter.scanner?.scanLines(chunk, hits, kinds);
-    return hits;
-  }
-
   private openEvent(chunk: string, pos: number, end: number): void {
     this.evOpen = true;
     this.evStart = pos;
@@ -265,7 +264,7 @@ export class StreamParser {
       const again = repeats.eventOf(this.evAgain, this.evLine, this.evAgainTs, this.evAgainTime);
       this.repeated++;
       this.noteTime(again.time);
-      this.options.onEvent(again, this.hitKinds ? hot : undefined);
+      this.options.onEvent(again, this.classed ? hot : undefined);
       return;
     }
     const raw = fromLatin1(this.evCarry + chunk.slice(this.evStart, endPos));
@@ -273,7 +272,7 @@ export class StreamParser {
     this.stampScope(event);
     if (ownTime) {
       this.noteTime(event.time);
-      repeats?.remember(chunk, this.evStart, this.evTsStart, this.evTsEnd, this.evContentAt, this.evEnd, event);
+      repeats?.remember(chunk, this.evStart, this.evTsStart, this.evTsEnd, this.evContentAt, this.evEnd, event, hot);
     } else {
       const current = this.currentTime(chunk);
       event.time = this.options.recordTime?.(this.evCharOffset) ?? current;
@@ -287,7 +286,7 @@ export class StreamParser {
       this.untimedOffsets.push(this.evCharOffset);
       return;
     }
-    this.options.onEvent(event, this.hitKinds ? hot : undefined);
+    this.options.onEvent(event, this.classed ? hot : undefined);
   }
 
   private stampScope(event: LogEvent): void {
