@@ -143,6 +143,7 @@ export class StreamParser {
     const scanner = this.everyEvent ? undefined : this.options.prefilter.scanner;
     const classed = this.classed;
     let nextHit = -1;
+    let afterRepeat = false;
     const repeats = this.repeats;
     const scan = this.scan;
     const len = chunk.length;
@@ -160,18 +161,29 @@ export class StreamParser {
       let hot = 0;
       // a line repeating a remembered event (taken as one if its event stays one line) has that
       // event's prefixes where that event had them: no scan. Only lines that will be built are
-      // looked up: on a sparse log the lookup of every cold line cost ~15% (measured, 64 MiB)
+      // looked up: on a sparse log the lookup of every cold line cost ~15% (measured, 64 MiB).
+      // After a repeat, though, the next line is mostly one too (a crash loop): looked up first,
+      // it takes its event's class bits without a search for its first literal
       let again: Template | undefined;
       if (scanner !== undefined) {
-        if (nextHit < pos) {
-          nextHit = scanner.firstHit(chunk, pos);
-          if (nextHit < 0) nextHit = len;
+        let looked = false;
+        if (nextHit < pos && afterRepeat && repeats !== undefined) {
+          again = repeats.find(chunk, pos, end);
+          looked = true;
+          if (again?.hotKnown === true) hot = again.hot;
         }
-        if (nextHit < nl) {
-          hot = classed ? scanner.hitBits : 1;
-          again = repeats?.find(chunk, pos, end);
-          if ((hot & RULE_HIT) === 0) hot = again?.hotKnown === true ? again.hot : scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+        if (hot === 0) {
+          if (nextHit < pos) {
+            nextHit = scanner.firstHit(chunk, pos);
+            if (nextHit < 0) nextHit = len;
+          }
+          if (nextHit < nl) {
+            hot = classed ? scanner.hitBits : 1;
+            if (!looked) again = repeats?.find(chunk, pos, end);
+            if ((hot & RULE_HIT) === 0) hot = again?.hotKnown === true ? again.hot : scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+          }
         }
+        afterRepeat = again !== undefined && hot !== 0;
       } else if (this.everyEvent && repeats !== undefined) again = repeats.find(chunk, pos, end);
       if (again === undefined) scanPrefixes(chunk, pos, end, scan);
       else {

@@ -56,20 +56,17 @@ describe('class bits of repeated lines', () => {
     expect(new Set(fast.bits.map(([, b]) => (b ?? 0) & RULE_HIT))).toEqual(new Set([0, RULE_HIT]));
   });
 
-  it('are scanned again when a rule literal can overlap the timestamp digits', () => {
-    // `05: x` holds the seconds of the first line only; the third repeats it but for the digits
+  // the second text has the changed line right after a repeat, where it is looked up before its first literal is searched for
+  it.each([
+    [['05', 'other', '06', 'other', '05', 'other'], [3, 4, 5]],
+    [['05', 'other', 'more', 'other', '06', '05', 'other'], [4, 5, 6]],
+  ])('are scanned again when a rule literal can overlap the timestamp digits (%j)', (lines, repeated) => {
+    // `05: x` holds the seconds of the `05` lines only; the `06` line repeats them but for the digits
     const prefilter = prefilterOf({ '05: x': RULE_HIT, 'error: ': FACT });
-    const text = ['2026-11-20T00:00:05: x error: y', OTHER, '2026-11-20T00:00:06: x error: y', OTHER, '2026-11-20T00:00:05: x error: y', OTHER, ''].join('\n');
+    const text = lines.map((l) => (l === 'other' ? OTHER : l === 'more' ? `${OTHER}!` : `2026-11-20T00:00:${l}: x error: y`)).join('\n') + '\n';
     const fast = classes(text, prefilter, true);
-    expect(fast.repeated).toEqual([3, 4, 5]);
-    expect(fast.bits).toStrictEqual([
-      [1, RULE_HIT],
-      [2, FACT],
-      [3, FACT],
-      [4, FACT],
-      [5, RULE_HIT],
-      [6, FACT],
-    ]);
+    expect(fast.repeated).toEqual(repeated);
+    expect(fast.bits).toStrictEqual(lines.map((l, i) => [i + 1, l === '05' ? RULE_HIT : FACT]));
     expect(fast.bits).toStrictEqual(classes(text, prefilter, false).bits);
   });
 
