@@ -42,6 +42,11 @@ export interface IncidentAgg {
   files: Bounded;
   /** Captures of the first match (diagnosis templates use them). */
   captures: Record<string, string>;
+  /**
+   * Each capture's distinct values. A key missing here has only the first match's value
+   * (`captures[k]`, if set): the set is made when a second value comes, so an open incident of
+   * one match holds no set (5 sets of port-in-use were a quarter of its heap; see toIncident).
+   */
   values: Record<string, Bounded>;
   evFirst: Ev;
   evVariants: Ev[];
@@ -115,10 +120,6 @@ export function newAgg(id: string, m: Match, arrival: number, previous: string |
   // Copied to their size once here, an open incident takes ~40% less heap.
   agg.services.v = agg.services.v.slice();
   agg.files.v = agg.files.v.slice();
-  for (const k in agg.values) {
-    const set = agg.values[k];
-    if (set) set.v = set.v.slice();
-  }
   agg.evVariants = agg.evVariants.slice();
   agg.variantKeys = agg.variantKeys.slice();
   return agg;
@@ -147,8 +148,13 @@ export function absorb(agg: IncidentAgg, m: Match, arrival: number): void {
   for (const k in captures) {
     const v = captures[k];
     if (!v) continue;
-    const set = (agg.values[k] ??= { v: [], more: 0 });
-    addBounded(set, v, MAX_VALUES);
+    const set = agg.values[k];
+    if (set) addBounded(set, v, MAX_VALUES);
+    else if (v !== agg.captures[k]) {
+      // a second value: the set starts with the first match's (in the order they came)
+      const first = agg.captures[k];
+      agg.values[k] = { v: first ? [first, v] : [v], more: 0 };
+    }
   }
   if (agg.evVariants.length < EVIDENCE_VARIANTS && agg.scanned < VARIANT_SCAN) {
     agg.scanned++;
@@ -180,8 +186,16 @@ function evidence(agg: IncidentAgg): EvidenceLine[] {
 
 /** The aggregate as the pipeline's Incident: structured, no rendered text (sinks render). */
 export function toIncident(agg: IncidentAgg, rule: CompiledRule, groupKey: string, scope?: string): Incident {
+  // the first match's keys come first, as they were first seen; then keys later matches brought
   const captureValues: Record<string, string[]> = {};
-  for (const [k, set] of Object.entries(agg.values)) captureValues[k] = [...set.v];
+  for (const k in agg.captures) {
+    const first = agg.captures[k];
+    if (first) captureValues[k] = [...(agg.values[k]?.v ?? [first])];
+  }
+  for (const k in agg.values) {
+    const set = agg.values[k];
+    if (set && !(k in captureValues)) captureValues[k] = [...set.v];
+  }
   const overflow = Object.entries(agg.values).filter(([, set]) => set.more > 0);
   return {
     id: agg.id,

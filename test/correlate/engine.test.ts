@@ -196,6 +196,46 @@ describe('Engine changes', () => {
 });
 
 describe('Engine memory in watch mode', () => {
+  it('keeps no value set for an incident of one match, and makes one with the first value first when a second comes', () => {
+    // watch holds every open incident (the soak: 3,000 port-in-use incidents of one match each,
+    // whose five one-value sets were a quarter of their heap)
+    const conn = loadRuleFile(
+      (fs.writeFileSync(
+        path.join(dir, 'conn.yaml'),
+        `id: conn
+title: Connection lost
+severity: error
+match:
+  - regex: 'lost (?<peer>\\w+)(?: via (?<via>\\w+))?'
+    sufficient: true
+diagnosis: 'x'
+examples: { match: ['lost db'], no_match: ['found db'] }
+`,
+      ),
+      path.join(dir, 'conn.yaml')),
+    );
+    const engine = new Engine([conn]);
+    const lost = (text: string, s: number): Match => m(conn, ev(text, s, { service: 'api' }));
+    engine.add(lost('lost db', 0));
+    const [opened] = engine.takeChanges();
+    expect(opened?.incident.captureValues).toEqual({ peer: ['db'], service: ['api'] });
+    expect(engine.snapshot()[0]?.open?.values).toEqual({});
+
+    engine.add(lost('lost db', 1));
+    expect(engine.snapshot()[0]?.open?.values).toEqual({});
+    engine.add(lost('lost cache via proxy', 2));
+    engine.add(lost('lost db via lb', 3));
+    const [updated] = engine.takeChanges();
+    expect(updated?.incident.captureValues).toEqual({ peer: ['db', 'cache'], service: ['api'], via: ['proxy', 'lb'] });
+    // keys in the order they were first seen, as before: the first match's, then later ones
+    expect(Object.keys(updated?.incident.captureValues ?? {})).toEqual(['peer', 'service', 'via']);
+
+    // a saved state is taken back as it is, sets and all
+    const restored = new Engine([conn], engine.snapshot());
+    restored.add(lost('lost queue', 4));
+    expect(restored.takeChanges()[0]?.incident.captureValues).toEqual({ peer: ['db', 'cache', 'queue'], service: ['api'], via: ['proxy', 'lb'] });
+  });
+
   it('keeps at most MAX_IDLE_GROUPS groups of resolved incidents, the most recent, enough to link a recurrence', () => {
     // the 10-minute soak's shape: every probe a new port (a new group), each incident resolving
     const builtin = loadRuleFile(path.join('rules', 'port-in-use.yaml'));
