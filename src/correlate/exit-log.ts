@@ -62,15 +62,34 @@ export class ExitLog {
   /** The latest errors in arrival order (by order), and the latest timed ones (for pairing). */
   readonly byOrder: TimedError[] = [];
   private readonly recent: TimedError[] = [];
-  /** Exits whose slack after them has not passed yet: an error up to EXIT_SLACK_MS later may still come. */
-  private pending: number[] = [];
+  /**
+   * Exits whose slack after them has not passed yet (an error up to EXIT_SLACK_MS later may still
+   * come), in arrival order. Kept in place and compacted only when a time passes the earliest
+   * deadline among them: a new array per line was a fifth of the correlate side's CPU on a log
+   * where every line matched.
+   */
+  private readonly pending: number[] = [];
+  /** The earliest `time + EXIT_SLACK_MS` among the pending exits: times up to it expire none. */
+  private deadline = Infinity;
+  /**
+   * An error the first `sharedCount` pending exits are paired with, not yet written to their
+   * columns. In a crash loop every error pairs with every pending exit (~75 on the bench log),
+   * so an error that provably does (see error()) is noted once here instead.
+   */
+  private shared: TimedError | undefined;
+  private sharedCount = 0;
+  /** The latest timed error and exit times so far: bounds for that proof. */
+  private latestError = -Infinity;
+  private latestExit = -Infinity;
 
   exit(time: number): void {
     let best: TimedError | undefined;
     for (const e of this.recent) if (fits(e, time) && (best === undefined || e.time >= best.time)) best = e;
-    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= time);
+    this.expire(time);
     if (this.times.length >= MAX_EXACT) this.fold(MAX_EXACT / 2);
     this.pending.push(this.times.length);
+    if (time + EXIT_SLACK_MS < this.deadline) this.deadline = time + EXIT_SLACK_MS;
+    if (time > this.latestExit) this.latestExit = time;
     this.times.push(time);
     this.errText.push(-1);
     this.errTime.push(0);
@@ -85,8 +104,22 @@ export class ExitLog {
     ring(this.byOrder, e, BY_ORDER);
     if (e.approx) return;
     ring(this.recent, e, RECENT_ERRORS);
+    const latest = this.latestError;
+    if (e.time > latest) this.latestError = e.time;
     if (this.pending.length === 0) return;
-    this.pending = this.pending.filter((i) => (this.times[i] ?? 0) + EXIT_SLACK_MS >= e.time);
+    this.expire(e.time);
+    // Every pending exit takes this error when it is no older than any error they hold (a tie
+    // goes to the later arrival, as below) and at most ERROR_BEFORE_EXIT_MS before the latest
+    // exit; expire() already dropped the exits it comes too late for.
+    if (e.time >= latest && e.time + ERROR_BEFORE_EXIT_MS >= this.latestExit) {
+      // interned now, as a pairing would: which texts get an id shared by all is first come
+      intern(this.texts, this.textIds, e.text);
+      intern(this.files, this.fileIds, e.file);
+      this.shared = e;
+      this.sharedCount = this.pending.length;
+      return;
+    }
+    this.settle();
     for (const i of this.pending) {
       const paired = (this.errText[i] ?? -1) >= 0;
       if (fits(e, this.times[i] ?? 0) && (!paired || e.time >= (this.errTime[i] ?? 0))) this.pair(i, e);
@@ -95,6 +128,7 @@ export class ExitLog {
 
   /** The exits from `from` to `to` (inclusive) and the last error before each, by text. */
   exitsIn(from: number, to: number): ExitsIn {
+    this.settle();
     const byText = new Map<number, Paired>();
     let count = 0;
     const add = (text: number, p: Paired): void => {
@@ -123,6 +157,40 @@ export class ExitLog {
     return { count, byError };
   }
 
+  /** Drop the pending exits whose slack has passed by `time`, writing their shared error first. */
+  private expire(time: number): void {
+    if (time <= this.deadline) return;
+    const pending = this.pending;
+    const shared = this.shared;
+    let kept = 0;
+    let keptShared = 0;
+    let deadline = Infinity;
+    for (let p = 0; p < pending.length; p++) {
+      const i = pending[p] ?? 0;
+      const due = (this.times[i] ?? 0) + EXIT_SLACK_MS;
+      if (due < time) {
+        if (shared && p < this.sharedCount) this.pair(i, shared);
+        continue;
+      }
+      if (p < this.sharedCount) keptShared++;
+      if (due < deadline) deadline = due;
+      pending[kept++] = i;
+    }
+    pending.length = kept;
+    this.sharedCount = keptShared;
+    if (keptShared === 0) this.shared = undefined;
+    this.deadline = deadline;
+  }
+
+  /** Write the shared error into the columns of the exits it pairs with. */
+  private settle(): void {
+    const shared = this.shared;
+    if (!shared) return;
+    for (let p = 0; p < this.sharedCount; p++) this.pair(this.pending[p] ?? 0, shared);
+    this.shared = undefined;
+    this.sharedCount = 0;
+  }
+
   private pair(i: number, e: TimedError): void {
     this.errText[i] = intern(this.texts, this.textIds, e.text);
     this.errTime[i] = e.time;
@@ -132,6 +200,7 @@ export class ExitLog {
 
   /** Fold the oldest `n` exits into their minutes (never one still pending: those are the newest). */
   private fold(n: number): void {
+    this.settle();
     for (let i = 0; i < n; i++) {
       const minute = Math.floor((this.times[i] ?? 0) / MINUTE_MS);
       let byError = this.folded.get(minute);
@@ -150,7 +219,12 @@ export class ExitLog {
     this.errTime = this.errTime.slice(n);
     this.errFile = this.errFile.slice(n);
     this.errLine = this.errLine.slice(n);
-    this.pending = this.pending.map((i) => i - n).filter((i) => i >= 0);
+    // an exit out of order by minutes can still be pending among the oldest: it is folded, as before
+    const left = this.pending.map((i) => i - n).filter((i) => i >= 0);
+    this.pending.length = 0;
+    this.pending.push(...left);
+    this.deadline = Infinity;
+    for (const i of left) this.deadline = Math.min(this.deadline, (this.times[i] ?? 0) + EXIT_SLACK_MS);
   }
 }
 

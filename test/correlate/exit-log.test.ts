@@ -47,4 +47,33 @@ describe('exit log', () => {
     expect(found.count).toBe(2);
     expect(found.byError.map((g) => [g.error.text, g.count])).toEqual([['Error: STRIPE_SECRET_KEY is not set', 1]]);
   });
+
+  it('pairs an exit waiting for a later error only with one less than a minute before it', () => {
+    const log = new ExitLog();
+    log.exit(T0 + 100_000);
+    // logged after the exit (another file, or out of order) but 69.5 s before it: not why it exited
+    log.error(err(T0 + 30_500, 'Error: early', 1));
+    expect(log.exitsIn(T0, T0 + 200_000)).toEqual({ count: 1, byError: [] });
+    log.error(err(T0 + 99_500, 'Error: late', 2));
+    expect(log.exitsIn(T0, T0 + 200_000).byError.map((g) => [g.error.text, g.count])).toEqual([['Error: late', 1]]);
+  });
+
+  it('pairs every exit of a second with the last error logged up to a second after it, ties to the later line', () => {
+    const log = new ExitLog();
+    // PM2 stamps whole seconds: exits and errors of one second share a time
+    log.error(err(T0, 'Error: first', 1));
+    log.exit(T0);
+    log.exit(T0);
+    log.error(err(T0 + 1000, 'Error: second', 2));
+    log.error(err(T0 + 1000, 'Error: third', 3));
+    log.exit(T0 + 1000);
+    // exactly the slack after the last exit: still before it; the first two have expired
+    log.error(err(T0 + 2000, 'Error: at the edge', 4));
+    const found = log.exitsIn(T0, T0 + 1000);
+    expect(found.count).toBe(3);
+    expect(found.byError.map((g) => [g.error.text, g.count, g.error.line])).toEqual([
+      ['Error: third', 2, 3],
+      ['Error: at the edge', 1, 4],
+    ]);
+  });
 });
