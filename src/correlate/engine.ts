@@ -61,6 +61,27 @@ interface Group extends GroupState {
   compiled: CompiledRule;
   /** The rule takes part in cause links. */
   linked: boolean;
+  /** Its key in `groups` (groupKeyOf), made once. */
+  mapKey: string;
+  /** It is in `dirtyGroups` (a Set insert per match was measurable). */
+  dirty: boolean;
+  /**
+   * The captures object, service and file of a match whose values are all in `seenIn`'s bounded
+   * sets: the next match of the same repeated line (which shares its captures object) need not
+   * look them up again. Not state: never saved.
+   */
+  seen: Match['captures'] | undefined;
+  seenService: string;
+  seenFile: string;
+  seenIn: IncidentAgg | undefined;
+}
+
+interface RuleEntry {
+  compiled: CompiledRule;
+  strategy: Strategy;
+  linked: boolean;
+  /** This rule's groups by group key: one lookup per match instead of a key concatenation and two. */
+  groups: Map<string, Group>;
 }
 
 interface Pending {
@@ -74,7 +95,7 @@ export function groupKeyOf(rule: string, key: string): string {
 }
 
 export class Engine {
-  private readonly rules = new Map<string, { compiled: CompiledRule; strategy: Strategy; linked: boolean }>();
+  private readonly rules = new Map<string, RuleEntry>();
   private readonly groups = new Map<string, Group>();
   private readonly changes: Pending[] = [];
   /** Incidents with a change of their own in `changes`, or updated since the last take. */
@@ -87,12 +108,6 @@ export class Engine {
   /** Cause links last computed, and whether a linked rule's incident changed since. */
   private links = new Map<string, { links: Incident['links']; sig: string }>();
   private linksDirty = true;
-  /**
-   * Per rule, each group key's map key, made once: a crash loop's matches share their groupKey
-   * string, whose hash is kept, while a new concatenation per match had to be built and hashed.
-   */
-  private readonly keyOf = new Map<string, Map<string, string>>();
-  private keysKept = 0;
   matches = 0;
 
   constructor(rules: CompiledRule[], state: Iterable<GroupState> = []) {
@@ -102,12 +117,15 @@ export class Engine {
         for (const c of r.spec.caused_by) this.linkRules.add(c);
       }
     }
-    for (const r of rules) this.rules.set(r.spec.id, { compiled: r, strategy: strategyFor(r), linked: this.linkRules.has(r.spec.id) });
+    for (const r of rules) this.rules.set(r.spec.id, { compiled: r, strategy: strategyFor(r), linked: this.linkRules.has(r.spec.id), groups: new Map() });
     for (const g of state) {
       const rule = this.rules.get(g.rule);
       // a group of a rule no longer loaded, or saved by a strategy that changed, is dropped
       if (!rule || !rule.strategy.isState(g.pending)) continue;
-      this.groups.set(groupKeyOf(g.rule, g.key), { ...g, strategy: rule.strategy, compiled: rule.compiled, linked: rule.linked });
+      const mapKey = groupKeyOf(g.rule, g.key);
+      const group: Group = { ...g, strategy: rule.strategy, compiled: rule.compiled, linked: rule.linked, mapKey, ...unseen() };
+      this.groups.set(mapKey, group);
+      rule.groups.set(g.key, group);
     }
   }
 
@@ -116,20 +134,31 @@ export class Engine {
     const rule = this.rules.get(m.rule);
     if (!rule) return;
     this.matches++;
-    const gk = this.mapKey(m.rule, m.groupKey);
-    let g = this.groups.get(gk);
+    let g = rule.groups.get(m.groupKey);
     if (!g) {
-      g = { rule: m.rule, key: m.groupKey, scope: m.scope, pending: rule.strategy.initial(), draft: undefined, open: undefined, lastId: undefined, arrival, strategy: rule.strategy, compiled: rule.compiled, linked: rule.linked };
-      this.groups.set(gk, g);
-      this.removedGroups.delete(gk);
+      const mapKey = groupKeyOf(m.rule, m.groupKey);
+      g = { rule: m.rule, key: m.groupKey, scope: m.scope, pending: rule.strategy.initial(), draft: undefined, open: undefined, lastId: undefined, arrival, strategy: rule.strategy, compiled: rule.compiled, linked: rule.linked, mapKey, ...unseen() };
+      this.groups.set(mapKey, g);
+      rule.groups.set(m.groupKey, g);
+      this.removedGroups.delete(mapKey);
     }
     if (arrival > g.arrival) g.arrival = arrival;
-    this.dirtyGroups.add(gk);
+    if (!g.dirty) {
+      g.dirty = true;
+      this.dirtyGroups.add(g.mapKey);
+    }
     if (g.linked) this.linksDirty = true;
     const open = g.open;
     if (open) {
       if (g.strategy.continues(open, m.time)) {
-        absorb(open, m, arrival);
+        // the same repeated line as the last match: its values are in the sets already
+        const known = g.seen === m.captures && g.seenIn === open && g.seenService === m.service && g.seenFile === m.event.file;
+        if (absorb(open, m, arrival, known) && !known) {
+          g.seen = m.captures;
+          g.seenIn = open;
+          g.seenService = m.service;
+          g.seenFile = m.event.file;
+        }
         if (open.count >= (ESCALATE_AT[open.level] ?? Infinity)) {
           open.level++;
           this.change('escalated', open, g);
@@ -177,6 +206,8 @@ export class Engine {
     const excess = idle.length - MAX_IDLE_GROUPS;
     idle.forEach(([key, last], i) => {
       if (i < excess || now - last > IDLE_GROUP_MS) {
+        const g = this.groups.get(key);
+        if (g) this.rules.get(g.rule)?.groups.delete(g.key);
         this.groups.delete(key);
         this.dirtyGroups.delete(key);
         this.removedGroups.add(key);
@@ -225,7 +256,7 @@ export class Engine {
       const sig = links.get(agg.id)?.sig ?? '';
       if (sig === agg.linkSig) continue;
       agg.linkSig = sig;
-      this.dirtyGroups.add(groupKeyOf(g.rule, g.key));
+      this.dirtyGroups.add(g.mapKey);
       if (!reported.has(agg.id)) out.push({ kind: 'linked', incident: build({ kind: 'linked', agg, group: g }) });
     }
     this.changes.length = 0;
@@ -251,7 +282,9 @@ export class Engine {
     const put: GroupState[] = [];
     for (const key of this.dirtyGroups) {
       const g = this.groups.get(key);
-      if (g) put.push(plainState(g));
+      if (!g) continue;
+      g.dirty = false;
+      put.push(plainState(g));
     }
     const remove = [...this.removedGroups];
     this.dirtyGroups.clear();
@@ -264,28 +297,11 @@ export class Engine {
     return [...this.groups.values()].map((g) => structuredClone(plainState(g)));
   }
 
-  private mapKey(rule: string, key: string): string {
-    let keys = this.keyOf.get(rule);
-    if (keys === undefined) this.keyOf.set(rule, (keys = new Map()));
-    let gk = keys.get(key);
-    if (gk === undefined) {
-      // bounded: a rule grouping by a value that never repeats must not grow this
-      if (++this.keysKept > 10_000) {
-        this.keyOf.clear();
-        this.keysKept = 1;
-        this.keyOf.set(rule, (keys = new Map()));
-      }
-      gk = groupKeyOf(rule, key);
-      keys.set(key, gk);
-    }
-    return gk;
-  }
-
   private resolve(g: Group, agg: IncidentAgg): void {
     agg.status = 'resolved';
     g.open = undefined;
     if (g.linked) this.linksDirty = true;
-    this.dirtyGroups.add(groupKeyOf(g.rule, g.key));
+    this.dirtyGroups.add(g.mapKey);
     this.change('resolved', agg, g);
   }
 
@@ -337,6 +353,10 @@ export class Engine {
     }
     return out;
   }
+}
+
+function unseen(): Pick<Group, 'dirty' | 'seen' | 'seenService' | 'seenFile' | 'seenIn'> {
+  return { dirty: false, seen: undefined, seenService: '', seenFile: '', seenIn: undefined };
 }
 
 function plainState(g: Group): GroupState {

@@ -84,10 +84,15 @@ function setEvidence(ev: Ev, m: Match): void {
   ev.t = m.time;
 }
 
-function addBounded(set: Bounded, value: string, cap: number): void {
-  if (set.v.includes(value)) return;
-  if (set.v.length < cap) set.v.push(value);
-  else set.more++;
+/** Is `value` in the set (now)? */
+function addBounded(set: Bounded, value: string, cap: number): boolean {
+  if (set.v.includes(value)) return true;
+  if (set.v.length < cap) {
+    set.v.push(value);
+    return true;
+  }
+  set.more++;
+  return false;
 }
 
 /** A new aggregate from its first match. */
@@ -125,8 +130,12 @@ export function newAgg(id: string, m: Match, arrival: number, previous: string |
   return agg;
 }
 
-/** Take one match into the aggregate: the hot path when every line matches. */
-export function absorb(agg: IncidentAgg, m: Match, arrival: number): void {
+/**
+ * Take one match into the aggregate: the hot path when every line matches. `known`: its service,
+ * file and capture values are in the sets already (the caller saw them fit). Returns whether they
+ * all are now (none overflowed a set).
+ */
+export function absorb(agg: IncidentAgg, m: Match, arrival: number, known = false): boolean {
   agg.count++;
   if (arrival > agg.arrival) agg.arrival = arrival;
   if (m.time < agg.first) {
@@ -141,19 +150,22 @@ export function absorb(agg: IncidentAgg, m: Match, arrival: number): void {
     if (ev !== agg.evFirst && !agg.evVariants.includes(ev)) setEvidence(ev, m);
     else agg.evLast = evidenceOf(m);
   }
-  addBounded(agg.services, m.service, MAX_SERVICES);
-  addBounded(agg.files, m.event.file, MAX_FILES);
   if (m.event.timeApprox) agg.approx = true;
-  const captures = m.captures;
-  for (const k in captures) {
-    const v = captures[k];
-    if (!v) continue;
-    const set = agg.values[k];
-    if (set) addBounded(set, v, MAX_VALUES);
-    else if (v !== agg.captures[k]) {
-      // a second value: the set starts with the first match's (in the order they came)
-      const first = agg.captures[k];
-      agg.values[k] = { v: first ? [first, v] : [v], more: 0 };
+  let fit = true;
+  if (!known) {
+    fit = addBounded(agg.services, m.service, MAX_SERVICES) && fit;
+    fit = addBounded(agg.files, m.event.file, MAX_FILES) && fit;
+    const captures = m.captures;
+    for (const k in captures) {
+      const v = captures[k];
+      if (!v) continue;
+      const set = agg.values[k];
+      if (set) fit = addBounded(set, v, MAX_VALUES) && fit;
+      else if (v !== agg.captures[k]) {
+        // a second value: the set starts with the first match's (in the order they came)
+        const first = agg.captures[k];
+        agg.values[k] = { v: first ? [first, v] : [v], more: 0 };
+      }
     }
   }
   if (agg.evVariants.length < EVIDENCE_VARIANTS && agg.scanned < VARIANT_SCAN) {
@@ -164,6 +176,7 @@ export function absorb(agg: IncidentAgg, m: Match, arrival: number): void {
       agg.evVariants.push(agg.evLast.line === m.event.line && agg.evLast.file === m.event.file ? agg.evLast : evidenceOf(m));
     }
   }
+  return fit;
 }
 
 function toEvidenceLine(e: Ev): EvidenceLine {

@@ -163,6 +163,40 @@ describe('Engine (batch use)', () => {
     expect(change?.incident.captureOverflow?.port).toBe(4980);
     expect(change?.incident.files).toHaveLength(50);
   });
+
+  // a repeated line's matches share their captures object (match/matcher.ts): the engine skips
+  // looking up values it saw fit, and must still count each match of a value that did not fit
+  it('counts every repeat of a value that did not fit, however its matches share their captures', () => {
+    const engine = new Engine([port]);
+    for (let i = 0; i < 20; i++) engine.add(m(port, ev(`Error: listen EADDRINUSE: address already in use :::${3000 + i}`, i, { service: 'api' })));
+    const first = m(port, ev('Error: listen EADDRINUSE: address already in use :::9999', 20, { service: 'api' }));
+    engine.add(first);
+    for (let i = 0; i < 10; i++) engine.add({ ...first, event: ev(first.event.text, 21 + i, { service: 'api' }), time: T0 + (21 + i) * 1000 });
+    const [change] = engine.takeChanges();
+    expect(change?.incident.count).toBe(31);
+    expect(change?.incident.captureValues.port).toHaveLength(20);
+    expect(change?.incident.captureOverflow?.port).toBe(11);
+  });
+
+  it('gives the next incident of a group the values of a repeated line the last one had', () => {
+    const engine = new Engine([port]);
+    const first = m(port, ev('Error: listen EADDRINUSE: address already in use :::3000', 0, { service: 'api', file: 'a.log' }));
+    const again = (s: number, file: string): Match => ({ ...first, event: ev(first.event.text, s, { service: 'api', file }), time: T0 + s * 1000 });
+    engine.add(first);
+    engine.add(again(1, 'a.log'));
+    // a match in another file shares the captures but not the file
+    engine.add(again(2, 'b.log'));
+    for (let s = 3; s < 6; s++) engine.add(again(s, 'a.log'));
+    // hours later: a new incident of the same group, opened by another line, then the same repeated line
+    engine.add(m(port, ev('Error: listen EADDRINUSE: address already in use :::4000', 20_000, { service: 'api', file: 'a.log' })));
+    for (let s = 1; s < 3; s++) engine.add(again(20_000 + s, 'a.log'));
+    engine.flush(T0 + 20_003_000);
+    const incidents = [...new Map(engine.takeChanges().map((c) => [c.incident.id, c.incident])).values()];
+    expect(incidents.map((i) => [i.count, i.files, i.services, i.captureValues.port])).toEqual([
+      [6, ['a.log', 'b.log'], ['api'], ['3000']],
+      [3, ['a.log'], ['api'], ['4000', '3000']],
+    ]);
+  });
 });
 
 describe('Engine changes', () => {
