@@ -91,7 +91,15 @@ function pm2Key(app: string): string {
   return app.replace(/[^a-zA-Z0-9.-]/g, '-');
 }
 
+/** App names whose pm2Key is kept: a crash loop names the same few apps on every exit. */
+const MAX_APP_KEYS = 1000;
+
 const PM2_LOGS_PREFIX = /^\d+\|[^|\n]{1,64}\|/;
+
+/** Is this fact one whose meaning depends on log-time order (note() hands it to add())? */
+function isTimed(fact: Fact, daemon: boolean): boolean {
+  return fact.kind === 'exit' || fact.kind === 'ws-access' || (!daemon && (fact.kind === 'error' || fact.kind === 'pool'));
+}
 
 export class FactBook {
   readonly ports = new Map<string, Map<number, number>>();
@@ -103,6 +111,10 @@ export class FactBook {
   readonly pool = new Map<string, Array<{ time: number; settings: Record<string, number> }>>();
   /** Snapshot file → PID → row. */
   readonly processes = new Map<string, Map<number, ProcessRow>>();
+  /** pm2Key per app name (a regex replace per exit was 2% of an all-matching run). */
+  private readonly appKeys = new Map<string, string>();
+  /** A fact list with some facts that are not timed → those that are, per list (repeated lines share their list). */
+  private readonly timedOf = [new WeakMap<Fact[], Fact[]>(), new WeakMap<Fact[], Fact[]>()];
 
   /**
    * Every event the parser built, once, after its time is known. `daemon`: it is from PM2's own
@@ -115,10 +127,12 @@ export class FactBook {
       return undefined;
     }
     if (daemon) this.pm2LogRead = true;
-    // `pm2 logs` output (`0|api | ...`), or PM2's JSON log format (`"app_name": "api"`)
-    if (!daemon && (PM2_LOGS_PREFIX.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
-    let timed: Fact[] | undefined;
-    for (const fact of facts ?? matchFacts(event, hot)) {
+    // `pm2 logs` output (`0|api | ...`), or PM2's JSON log format (`"app_name": "api"`); a
+    // service already known needs no test
+    if (!daemon && !this.pm2Apps.has(event.service) && (PM2_LOGS_PREFIX.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
+    const all = facts ?? matchFacts(event, hot);
+    let timed = 0;
+    for (const fact of all) {
       switch (fact.kind) {
         case 'port': {
           if (daemon) break;
@@ -134,21 +148,31 @@ export class FactBook {
           }
           break;
         case 'exit':
-          this.pm2Apps.add(pm2Key(fact.app));
+          this.pm2Apps.add(this.pm2Key(fact.app));
           this.pm2Apps.add(fact.app);
-          (timed ??= []).push(fact);
+          timed++;
           break;
         case 'error':
         case 'pool':
-          if (!daemon) (timed ??= []).push(fact);
+          if (!daemon) timed++;
           break;
         case 'ws-access':
-          (timed ??= []).push(fact);
+          timed++;
           break;
       }
     }
-    if (timed === undefined) return undefined;
-    return { time: event.time ?? 0, approx: event.timeApprox, service: event.service, file: event.file, line: event.line, facts: timed };
+    if (timed === 0) return undefined;
+    // the list itself when every fact in it is timed, else its timed facts, made once per list:
+    // no new array per event (a repeated line shares its first repeat's list; add() only reads)
+    let list = all;
+    if (timed < all.length) {
+      // kept only for a caller's list (a repeated line's): a list of its own is seen once
+      const known = facts === undefined ? undefined : this.timedOf[daemon ? 1 : 0];
+      const kept = known?.get(all);
+      list = kept ?? all.filter((f) => isTimed(f, daemon));
+      if (!kept) known?.set(all, list);
+    }
+    return { time: event.time ?? 0, approx: event.timeApprox, service: event.service, file: event.file, line: event.line, facts: list };
   }
 
   /** The facts of one note, in log-time order across all streams. */
@@ -156,7 +180,7 @@ export class FactBook {
     for (const fact of note.facts) {
       switch (fact.kind) {
         case 'exit':
-          this.exitLog(pm2Key(fact.app)).exit(note.time);
+          this.exitLog(this.pm2Key(fact.app)).exit(note.time);
           break;
         case 'error':
           this.exitLog(note.service).error({ time: note.time, approx: note.approx, file: note.file, line: note.line, text: fact.text });
@@ -177,6 +201,15 @@ export class FactBook {
           break;
       }
     }
+  }
+
+  private pm2Key(app: string): string {
+    let key = this.appKeys.get(app);
+    if (key === undefined) {
+      if (this.appKeys.size >= MAX_APP_KEYS) this.appKeys.clear();
+      this.appKeys.set(app, (key = pm2Key(app)));
+    }
+    return key;
   }
 
   private exitLog(key: string): ExitLog {
