@@ -57,6 +57,7 @@ export interface AnalyzeProgress {
 
 /** What a stream hands the merge: matches for the engine, facts for the book. */
 type Item = Match | FactNote;
+type Emit = (item: Item) => void;
 
 export class InputError extends UserError {
   override name = 'InputError';
@@ -127,7 +128,14 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   let firstTime: number | undefined;
   let lastTime: number | undefined;
 
-  const matchesOf = (event: LogEvent, into: Item[], daemon = false, hot?: number): void => {
+  // facts go through the merge with the matches: the book pairs each PM2 exit with the error
+  // before it as they come, in log time across files
+  const feed = (item: Item): void => {
+    if ('facts' in item) facts.add(item);
+    else engine.add(item);
+  };
+
+  const matchesOf = (event: LogEvent, into: Emit, daemon = false, hot?: number): void => {
     // the parser's scan tells an event built only for a fact (no rule can match: skipped) from one
     // holding a rule literal (all fact patterns run on it too, as on events built without bits)
     const rule = hot === undefined ? undefined : matcher.ruleEvent(event, hot);
@@ -136,7 +144,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     if (event.time !== undefined || event.kind === 'ps') {
       const factHot = rule === false ? hot : undefined;
       const note = facts.note(event, daemon, factHot, factsOf(event, factHot));
-      if (note) into.push(note);
+      if (note) into(note);
     }
     for (const m of matches) {
       if (windowed && event.timeApprox && options.sinceEstimated !== true) {
@@ -145,13 +153,18 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       }
       if (options.since !== undefined && m.time < options.since) continue;
       if (options.until !== undefined && m.time > options.until) continue;
-      into.push(m);
+      into(m);
     }
   };
 
-  /** One stream's matches, a chunk's worth at a time, in file order. */
-  async function* streamMatches(stream: LogStream): AsyncGenerator<Item[]> {
+  /**
+   * One stream's matches, a chunk's worth at a time, in file order. `direct`: the only stream,
+   * whose file order is the time order the merge would give: its items go to the engine and the
+   * book as they are found (holding and merging them was ~8% of a run where every line matched).
+   */
+  async function* streamMatches(stream: LogStream, direct: boolean): AsyncGenerator<Item[]> {
     let batch: Item[] = [];
+    const emit: Emit = direct ? feed : (item) => batch.push(item);
     const pm2 = pm2Of(stream.scope);
     const parser = new StreamParser({
       service: stream.service,
@@ -163,7 +176,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       repeats: options.repeats,
       onEvent: (event, hot) => {
         if (stream.pm2Daemon) pm2.note(event);
-        matchesOf(event, batch, stream.pm2Daemon, hot);
+        matchesOf(event, emit, stream.pm2Daemon, hot);
       },
     });
     for (const file of stream.files) {
@@ -218,17 +231,11 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     if (parser.lastTime !== undefined && (lastTime === undefined || parser.lastTime > lastTime)) lastTime = parser.lastTime;
   }
 
-  // facts go through the merge with the matches: the book pairs each PM2 exit with the error
-  // before it as they come, in log time across files
-  const feed = (item: Item): void => {
-    if ('facts' in item) facts.add(item);
-    else engine.add(item);
-  };
-  await mergeByTime(streams.map(streamMatches), feed);
+  await mergeByTime(streams.map((s) => streamMatches(s, streams.length === 1)), feed);
 
   // Files without timestamps (PM2's default): keep file order, place events between the app's
   // first appearance in pm2.log (or the file's mtime) and the file's mtime.
-  const accept = (ev: LogEvent): void => matchesOf(ev, late);
+  const accept = (ev: LogEvent): void => matchesOf(ev, (item) => late.push(item));
   for (const { stream, parsed, mtimeMs } of untimedFiles) {
     const pm2 = pm2Of(stream.scope);
     if (parsed.isPsSnapshot) {

@@ -54,16 +54,22 @@ export async function mergeByTime<T extends Timed>(streams: Array<AsyncIterable<
       }
     }
     if (!best) break;
+    // locals in the loop: it runs once per match and fact (millions on a log where every line matches)
+    const after = best.order > secondOrder;
     for (;;) {
-      const m = best.batch[best.at];
-      if (!m) {
-        if (await refill(best)) continue;
-        heads = heads.filter((h) => h !== best);
-        break;
+      const batch = best.batch;
+      let at = best.at;
+      for (; at < batch.length; at++) {
+        const m = batch[at];
+        if (m === undefined) continue;
+        if (m.time > second || (m.time === second && after)) break;
+        feed(m);
       }
-      if (m.time > second || (m.time === second && best.order > secondOrder)) break;
-      feed(m);
-      best.at++;
+      best.at = at;
+      if (at < batch.length) break;
+      if (await refill(best)) continue;
+      heads = heads.filter((h) => h !== best);
+      break;
     }
   }
 }
