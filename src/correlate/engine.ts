@@ -74,6 +74,8 @@ interface Group extends GroupState {
   seenService: string;
   seenFile: string;
   seenIn: IncidentAgg | undefined;
+  /** Its open incident is in `touched` since take number `touchedIn` (a Set lookup per match saved). */
+  touchedIn: number;
 }
 
 interface RuleEntry {
@@ -109,6 +111,8 @@ export class Engine {
   private links = new Map<string, { links: Incident['links']; sig: string }>();
   private linksDirty = true;
   matches = 0;
+  /** takeChanges() calls so far. */
+  private takes = 0;
 
   constructor(rules: CompiledRule[], state: Iterable<GroupState> = []) {
     for (const r of rules) {
@@ -162,10 +166,12 @@ export class Engine {
         if (open.count >= (ESCALATE_AT[open.level] ?? Infinity)) {
           open.level++;
           this.change('escalated', open, g);
-        } else if (!this.touched.has(open)) {
+        } else if (g.touchedIn !== this.takes && !this.touched.has(open)) {
           this.touched.add(open);
           this.updated.set(open, g);
         }
+        // touched stays so until the next take, and nothing but a take or a resolve replaces g.open
+        g.touchedIn = this.takes;
         return;
       }
       this.resolve(g, open);
@@ -262,6 +268,7 @@ export class Engine {
     this.changes.length = 0;
     this.touched.clear();
     this.updated.clear();
+    this.takes++;
     return out;
   }
 
@@ -355,8 +362,8 @@ export class Engine {
   }
 }
 
-function unseen(): Pick<Group, 'dirty' | 'seen' | 'seenService' | 'seenFile' | 'seenIn'> {
-  return { dirty: false, seen: undefined, seenService: '', seenFile: '', seenIn: undefined };
+function unseen(): Pick<Group, 'dirty' | 'seen' | 'seenService' | 'seenFile' | 'seenIn' | 'touchedIn'> {
+  return { dirty: false, seen: undefined, seenService: '', seenFile: '', seenIn: undefined, touchedIn: -1 };
 }
 
 function plainState(g: Group): GroupState {

@@ -62,6 +62,9 @@ export class ExitLog {
   /** The latest errors in arrival order (by order), and the latest timed ones (for pairing). */
   readonly byOrder: TimedError[] = [];
   private readonly recent: TimedError[] = [];
+  /** Timed errors noted, and the number of the last one older than the one before it. */
+  private timed = 0;
+  private lastDescent = -Infinity;
   /**
    * Exits whose slack after them has not passed yet (an error up to EXIT_SLACK_MS later may still
    * come), in arrival order. Kept in place and compacted only when a time passes the earliest
@@ -83,8 +86,7 @@ export class ExitLog {
   private latestExit = -Infinity;
 
   exit(time: number): void {
-    let best: TimedError | undefined;
-    for (const e of this.recent) if (fits(e, time) && (best === undefined || e.time >= best.time)) best = e;
+    const best = this.bestRecent(time);
     this.expire(time);
     if (this.times.length >= MAX_EXACT) this.fold(MAX_EXACT / 2);
     this.pending.push(this.times.length);
@@ -103,8 +105,10 @@ export class ExitLog {
     if (e.approx) this.approx = true;
     ring(this.byOrder, e, BY_ORDER);
     if (e.approx) return;
-    ring(this.recent, e, RECENT_ERRORS);
     const latest = this.latestError;
+    if (e.time < (this.recent[this.recent.length - 1]?.time ?? -Infinity)) this.lastDescent = this.timed;
+    this.timed++;
+    ring(this.recent, e, RECENT_ERRORS);
     if (e.time > latest) this.latestError = e.time;
     if (this.pending.length === 0) return;
     this.expire(e.time);
@@ -157,6 +161,24 @@ export class ExitLog {
     return { count, byError };
   }
 
+  /** The latest recent error that fits an exit at `time` (the later one of a tie), if any. */
+  private bestRecent(time: number): TimedError | undefined {
+    const recent = this.recent;
+    // in time order (no error older than its predecessor among them): the last one not after
+    // the exit's slack is the one, if it is recent enough; the ring holds at most 2 × RECENT_ERRORS
+    if (this.timed - this.lastDescent > 2 * RECENT_ERRORS) {
+      for (let k = recent.length - 1; k >= 0; k--) {
+        const e = recent[k];
+        if (e === undefined || e.time > time + EXIT_SLACK_MS) continue;
+        return fits(e, time) ? e : undefined;
+      }
+      return undefined;
+    }
+    let best: TimedError | undefined;
+    for (const e of recent) if (fits(e, time) && (best === undefined || e.time >= best.time)) best = e;
+    return best;
+  }
+
   /** Drop the pending exits whose slack has passed by `time`, writing their shared error first. */
   private expire(time: number): void {
     if (time <= this.deadline) return;
@@ -201,17 +223,27 @@ export class ExitLog {
   /** Fold the oldest `n` exits into their minutes (never one still pending: those are the newest). */
   private fold(n: number): void {
     this.settle();
+    let minute = NaN;
+    let byError = new Map<number, Paired>();
     for (let i = 0; i < n; i++) {
-      const minute = Math.floor((this.times[i] ?? 0) / MINUTE_MS);
-      let byError = this.folded.get(minute);
-      if (!byError) this.folded.set(minute, (byError = new Map()));
+      const m = Math.floor((this.times[i] ?? 0) / MINUTE_MS);
+      if (m !== minute) {
+        minute = m;
+        const known = this.folded.get(minute);
+        if (known) byError = known;
+        else this.folded.set(minute, (byError = new Map()));
+      }
       const text = this.errText[i] ?? -1;
       const g = byError.get(text);
       const time = this.errTime[i] ?? 0;
       if (!g) byError.set(text, { count: 1, time, file: this.errFile[i] ?? 0, line: this.errLine[i] ?? 0 });
       else {
         g.count++;
-        if (time >= g.time) Object.assign(g, { time, file: this.errFile[i] ?? 0, line: this.errLine[i] ?? 0 });
+        if (time >= g.time) {
+          g.time = time;
+          g.file = this.errFile[i] ?? 0;
+          g.line = this.errLine[i] ?? 0;
+        }
       }
     }
     this.times = this.times.slice(n);

@@ -111,6 +111,11 @@ export class FactBook {
   readonly pool = new Map<string, Array<{ time: number; settings: Record<string, number> }>>();
   /** Snapshot file → PID → row. */
   readonly processes = new Map<string, Map<number, ProcessRow>>();
+  /** The app of the last exit noted: its names are in pm2Apps. */
+  private lastApp: string | undefined;
+  /** The exit log of the last service an error was added for. */
+  private lastService: string | undefined;
+  private lastServiceLog: ExitLog | undefined;
   /** pm2Key per app name (a regex replace per exit was 2% of an all-matching run). */
   private readonly appKeys = new Map<string, string>();
   /** A fact list with some facts that are not timed → those that are, per list (repeated lines share their list). */
@@ -148,8 +153,12 @@ export class FactBook {
           }
           break;
         case 'exit':
-          this.pm2Apps.add(this.pm2Key(fact.app));
-          this.pm2Apps.add(fact.app);
+          // a crash loop names the same app on every exit: added once
+          if (fact.app !== this.lastApp) {
+            this.pm2Apps.add(this.pm2Key(fact.app));
+            this.pm2Apps.add(fact.app);
+            this.lastApp = fact.app;
+          }
           timed++;
           break;
         case 'error':
@@ -183,7 +192,7 @@ export class FactBook {
           this.exitLog(this.pm2Key(fact.app)).exit(note.time);
           break;
         case 'error':
-          this.exitLog(note.service).error({ time: note.time, approx: note.approx, file: note.file, line: note.line, text: fact.text });
+          this.exitLog(note.service, true).error({ time: note.time, approx: note.approx, file: note.file, line: note.line, text: fact.text });
           break;
         case 'ws-access': {
           let h = this.handshakes.get(note.service);
@@ -212,9 +221,15 @@ export class FactBook {
     return key;
   }
 
-  private exitLog(key: string): ExitLog {
+  /** `service`: the key is a service (errors come from one service's log, mostly: its last log is kept at hand). */
+  private exitLog(key: string, service = false): ExitLog {
+    if (service && key === this.lastService && this.lastServiceLog) return this.lastServiceLog;
     let log = this.exits.get(key);
     if (!log) this.exits.set(key, (log = new ExitLog()));
+    if (service) {
+      this.lastService = key;
+      this.lastServiceLog = log;
+    }
     return log;
   }
 
