@@ -6,7 +6,8 @@
 // the errors need not be kept: a few recent ones per service suffice. Read once at the end of a
 // batch run by evidence-context.ts.
 import type { LogEvent, ProcessRow } from '../model.js';
-import { matchFacts, type Fact } from '../match/facts.js';
+import { factsOfText, matchFacts, type Fact } from '../match/facts.js';
+import type { FactLine } from '../parse/stream-parser.js';
 import { ExitLog, ring } from './exit-log.js';
 
 /** Pool-setting records kept per service (apps print them at start-up). */
@@ -136,13 +137,25 @@ export class FactBook {
     // service already known needs no test
     if (!daemon && !this.pm2Apps.has(event.service) && (PM2_LOGS_PREFIX.test(event.raw) || event.fields?.app_name !== undefined)) this.pm2Apps.add(event.service);
     const all = facts ?? matchFacts(event, hot);
+    return this.collect(all, daemon, facts !== undefined, event.service, event.time ?? 0, event.timeApprox, event.file, event.line);
+  }
+
+  /** A one-line event the parser did not build (see FactLine): what note() does with it, built. */
+  noteLine(line: FactLine): FactNote | undefined {
+    // fields (`app_name`) come from JSON lines and host prefixes, which are always built
+    if (!this.pm2Apps.has(line.service) && PM2_LOGS_PREFIX.test(line.raw)) this.pm2Apps.add(line.service);
+    return this.collect(factsOfText(line.text, line.hot), false, false, line.service, line.time, false, line.file, line.line);
+  }
+
+  /** Notes the facts that do not depend on order; returns the timed ones. `shared`: `all` is a caller's list (a repeated line's). */
+  private collect(all: Fact[], daemon: boolean, shared: boolean, service: string, time: number, approx: boolean, file: string, line: number): FactNote | undefined {
     let timed = 0;
     for (const fact of all) {
       switch (fact.kind) {
         case 'port': {
           if (daemon) break;
-          let counts = this.ports.get(event.service);
-          if (!counts) this.ports.set(event.service, (counts = new Map()));
+          let counts = this.ports.get(service);
+          if (!counts) this.ports.set(service, (counts = new Map()));
           counts.set(fact.port, (counts.get(fact.port) ?? 0) + 1);
           break;
         }
@@ -176,12 +189,12 @@ export class FactBook {
     let list = all;
     if (timed < all.length) {
       // kept only for a caller's list (a repeated line's): a list of its own is seen once
-      const known = facts === undefined ? undefined : this.timedOf[daemon ? 1 : 0];
+      const known = shared ? this.timedOf[daemon ? 1 : 0] : undefined;
       const kept = known?.get(all);
       list = kept ?? all.filter((f) => isTimed(f, daemon));
       if (!kept) known?.set(all, list);
     }
-    return { time: event.time ?? 0, approx: event.timeApprox, service: event.service, file: event.file, line: event.line, facts: list };
+    return { time, approx, service, file, line, facts: list };
   }
 
   /** The facts of one note, in log-time order across all streams. */

@@ -94,7 +94,11 @@ export function errorLine(text: string): string | undefined {
  * the patterns its literals ask for (undefined or a rule literal: all of them).
  */
 export function matchFacts(event: LogEvent, hot?: number): Fact[] {
-  const text = event.text;
+  return factsOfText(event.text, hot);
+}
+
+/** matchFacts on an event's text alone (all it reads): a FactLine's, which is not built into an event. */
+export function factsOfText(text: string, hot?: number): Fact[] {
   const out: Fact[] = [];
   const all = hot === undefined || (hot & RULE_HIT) !== 0;
   const first = text.length > 2000 ? text.slice(0, 2000) : text;

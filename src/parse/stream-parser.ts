@@ -3,7 +3,7 @@
 // a prefilter hit are built into strings (see build-event.ts). Timestamps are parsed lazily:
 // we remember where the last timestamp was and parse it only when an event needs it.
 import type { LogEvent } from '../model.js';
-import { RULE_HIT, type Prefilter } from './prefilter.js';
+import { RULE_HIT, RULE_MAYBE, type Prefilter } from './prefilter.js';
 import { MAX_LINE_BYTES, fromLatin1 } from '../text/latin1.js';
 import { buildEvent } from './build-event.js';
 import { ContinuationTracker, MAX_EVENT_LINES } from './multiline.js';
@@ -25,6 +25,30 @@ export interface ParsedFile {
   isPsSnapshot: boolean;
 }
 
+/**
+ * A one-line event that holds only fact literals (no rule can match it), handed over as it was
+ * read instead of built into a LogEvent: on a sparse log most built events were these (uvicorn's
+ * WebSocket access lines), and building them cost more than scanning the whole log's other lines.
+ */
+export interface FactLine {
+  file: string;
+  line: number;
+  /** The PM2 app of a `pm2 logs` prefix, else the stream's service (as buildEvent gives it). */
+  service: string;
+  time: number;
+  /** The line as read, prefixes and all (a slice of the read chunk: not to be kept). */
+  raw: string;
+  /** The text after the prefixes, decoded (an owned copy: facts may keep parts of it). */
+  text: string;
+  /** The prefilter's class bits of the line. */
+  hot: number;
+}
+
+/** Longest line taken as a FactLine (the fact patterns read an event's first 2,000 characters). */
+const FACT_LINE_MAX = 2000;
+/** Lines the FactLine path leaves to buildEvent: ANSI escapes (stripped there) and non-ASCII bytes (decoded there). */
+const NOT_PLAIN = /[\x1b\x80-\xff]/;
+
 export interface StreamParserOptions {
   service: string;
   prefilter: Prefilter;
@@ -35,6 +59,12 @@ export interface StreamParserOptions {
    * literal's bits) when the prefilter is classed and built it; undefined when every event is built.
    */
   onEvent: (event: LogEvent, hot?: number) => void;
+  /**
+   * One-line events with a timestamp of their own that hold fact literals only (classed
+   * prefilter), plain text (ASCII, no escapes, not JSON, no host prefix): given here instead of
+   * built. Absent: every such event is built and given to onEvent.
+   */
+  onFactLine?: ((line: FactLine) => void) | undefined;
   /** The stream's scope (see LogStream.scope), stamped on every event; '' or absent for one scope. */
   scope?: string | undefined;
   /** Refines the scope by the host a line names (batch analysis across boxes). */
@@ -103,6 +133,13 @@ export class StreamParser {
   private evTsStart = -1;
   private evTsEnd = -1;
   private evContentAt = 0;
+  /** The event's first line's PM2 app name and host prefix (-1: none), for the FactLine path. */
+  private evAppStart = -1;
+  private evAppEnd = -1;
+  private evHostStart = -1;
+  /** The last PM2 app name of a FactLine, owned (a service's lines name the same app). */
+  private lastApp = '';
+  private readonly factLines: boolean;
   /** The remembered event the first line repeats, with that line's timestamp (repeat-lines.ts). */
   private evAgain: Template | undefined;
   private evAgainTs = '';
@@ -113,6 +150,7 @@ export class StreamParser {
     this.everyEvent = options.everyEvent === true || options.prefilter.everyEvent;
     this.classed = options.prefilter.classed === true && !this.everyEvent;
     this.repeats = options.repeats === false ? undefined : new RepeatLines(this.everyEvent ? undefined : options.prefilter.scanner);
+    this.factLines = this.classed && options.onFactLine !== undefined;
   }
 
   /** Start a file (or resume one: `startLine` lines come before the first chunk). */
@@ -142,6 +180,7 @@ export class StreamParser {
     // first not a rule literal) the rest of its line, unless the line repeats a remembered event
     const scanner = this.everyEvent ? undefined : this.options.prefilter.scanner;
     const classed = this.classed;
+    const factLines = this.factLines;
     let nextHit = -1;
     let afterRepeat = false;
     const repeats = this.repeats;
@@ -179,8 +218,14 @@ export class StreamParser {
           }
           if (nextHit < nl) {
             hot = classed ? scanner.hitBits : 1;
-            if (!looked) again = repeats?.find(chunk, pos, end);
-            if ((hot & RULE_HIT) === 0) hot = again?.hotKnown === true ? again.hot : scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+            if (factLines && !looked && (hot & RULE_HIT) === 0) {
+              // a line of fact literals only goes the FactLine way: no repeat lookup (it is not remembered either)
+              hot = scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+              if ((hot & (RULE_HIT | RULE_MAYBE)) !== 0) again = repeats?.find(chunk, pos, end);
+            } else {
+              if (!looked) again = repeats?.find(chunk, pos, end);
+              if ((hot & RULE_HIT) === 0) hot = again?.hotKnown === true ? again.hot : scanner.lineBits(chunk, nextHit, nl, hot, RULE_HIT);
+            }
           }
         }
         afterRepeat = again !== undefined && hot !== 0;
@@ -253,6 +298,9 @@ export class StreamParser {
     this.evTsStart = scan.tsStart;
     this.evTsEnd = scan.tsEnd;
     this.evContentAt = scan.contentAt;
+    this.evAppStart = scan.appStart;
+    this.evAppEnd = scan.appEnd;
+    this.evHostStart = scan.hostStart;
     if (scan.tsStart >= 0) {
       this.pendingStart = scan.tsStart;
       this.pendingEnd = scan.tsEnd;
@@ -269,6 +317,7 @@ export class StreamParser {
     this.evOpen = false;
     const hot = this.evHot;
     if (hot === 0 && !this.everyEvent) return;
+    if (this.factLines && (hot & RULE_HIT) === 0 && this.evLines === 1 && this.evCarry === '' && this.evAgain === undefined && this.factLine(chunk, hot)) return;
     // one line with its own timestamp, all in this chunk, repeating a remembered event: that event
     // again (repeat-lines.ts); its prefilter bits are its own line's, scanned as any other's
     const repeats = this.evLines === 1 && this.evCarry === '' && this.evTsStart >= 0 ? this.repeats : undefined;
@@ -299,6 +348,29 @@ export class StreamParser {
       return;
     }
     this.options.onEvent(event, this.classed ? hot : undefined);
+  }
+
+  /** The open event as a FactLine (see StreamParserOptions.onFactLine); false: it is to be built. */
+  private factLine(chunk: string, hot: number): boolean {
+    const start = this.evStart;
+    const end = this.evEnd;
+    if (this.evTsStart < 0 || this.evHostStart >= 0 || end - start > FACT_LINE_MAX) return false;
+    const raw = chunk.slice(start, end);
+    if (NOT_PLAIN.test(raw) || chunk.charCodeAt(this.evContentAt) === 123 /* { */) return false;
+    // a fact literal that is part of a longer rule literal (`exception: ` in `uncaughtexception: `): the rules decide
+    if ((hot & RULE_MAYBE) !== 0 && (this.options.prefilter.absorbed?.test(raw) ?? true)) return false;
+    const time = parseTimestamp(chunk.slice(this.evTsStart, this.evTsEnd));
+    if (time === undefined) return false;
+    let service = this.options.service;
+    if (this.evAppStart >= 0) {
+      const app = chunk.slice(this.evAppStart, this.evAppEnd);
+      // owned (a slice would keep the chunk alive); the line is ASCII, so the same text
+      if (app !== this.lastApp) this.lastApp = fromLatin1(app);
+      service = this.lastApp;
+    }
+    this.noteTime(time);
+    this.options.onFactLine?.({ file: this.file, line: this.evLine, service, time, raw, text: fromLatin1(chunk.slice(this.evContentAt, end)), hot });
+    return true;
   }
 
   private stampScope(event: LogEvent): void {

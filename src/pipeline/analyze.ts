@@ -178,6 +178,14 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
         if (stream.pm2Daemon) pm2.note(event);
         matchesOf(event, emit, stream.pm2Daemon, hot);
       },
+      // lines no rule can match, read for their facts only; `rules test` sees every event built
+      onFactLine:
+        stream.pm2Daemon || options.onEvaluated !== undefined
+          ? undefined
+          : (line) => {
+              const note = facts.noteLine(line);
+              if (note) emit(note);
+            },
     });
     for (const file of stream.files) {
       const issues: ReadIssues = { warnings: [], truncatedLines: 0, bytes: 0 };
