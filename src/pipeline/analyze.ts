@@ -45,6 +45,8 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalyzeProgress) => void;
   /** Take repeated lines the fast way (parse/repeat-lines.ts); default on. Tests turn it off to compare. */
   repeats?: boolean;
+  /** Read one-line fact-only events without building them (parse/stream-parser.ts FactLine); default on. Tests turn it off to compare. */
+  factLines?: boolean;
 }
 
 export interface AnalyzeProgress {
@@ -180,7 +182,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       },
       // lines no rule can match, read for their facts only; `rules test` sees every event built
       onFactLine:
-        stream.pm2Daemon || options.onEvaluated !== undefined
+        stream.pm2Daemon || options.onEvaluated !== undefined || options.factLines === false
           ? undefined
           : (line) => {
               const note = facts.noteLine(line);
