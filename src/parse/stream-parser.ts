@@ -26,9 +26,10 @@ export interface ParsedFile {
 }
 
 /**
- * A one-line event that holds only fact literals (no rule can match it), handed over as it was
- * read instead of built into a LogEvent: on a sparse log most built events were these (uvicorn's
- * WebSocket access lines), and building them cost more than scanning the whole log's other lines.
+ * An event that holds only fact literals (no rule can match it), handed over as it was read
+ * instead of built into a LogEvent: on a sparse log most built events were these (uvicorn's
+ * WebSocket access lines, then stack traces read for their error line), and building them cost
+ * more than scanning all the log's other lines.
  */
 export interface FactLine {
   file: string;
@@ -36,9 +37,9 @@ export interface FactLine {
   /** The PM2 app of a `pm2 logs` prefix, else the stream's service (as buildEvent gives it). */
   service: string;
   time: number;
-  /** The line as read, prefixes and all (a slice of the read chunk: not to be kept). */
+  /** The event as read, prefixes and all (a slice of the read chunk: not to be kept). */
   raw: string;
-  /** The text after the prefixes, decoded (an owned copy: facts may keep parts of it). */
+  /** Each line's text after its prefixes, joined by `\n`, decoded (an owned copy: facts may keep parts of it). */
   text: string;
   /** The prefilter's class bits of the line. */
   hot: number;
@@ -48,6 +49,10 @@ export interface FactLine {
 const FACT_LINE_MAX = 2000;
 /** Lines the FactLine path leaves to buildEvent: ANSI escapes (stripped there) and non-ASCII bytes (decoded there). */
 const NOT_PLAIN = /[\x1b\x80-\xff]/;
+/** Longest event of several lines taken as a FactLine (a stack trace). */
+const FACT_EVENT_MAX = 8000;
+/** The same for an event of several lines, which must not hold a `\r` either (buildEvent drops one before each `\n`). */
+const NOT_PLAIN_LINES = /[\x1b\x80-\xff\r]/;
 
 export interface StreamParserOptions {
   service: string;
@@ -60,9 +65,9 @@ export interface StreamParserOptions {
    */
   onEvent: (event: LogEvent, hot?: number) => void;
   /**
-   * One-line events with a timestamp of their own that hold fact literals only (classed
-   * prefilter), plain text (ASCII, no escapes, not JSON, no host prefix): given here instead of
-   * built. Absent: every such event is built and given to onEvent.
+   * Events with a timestamp of their own that hold fact literals only (classed prefilter), in
+   * one read chunk, plain text (ASCII, no escapes, not JSON, no host prefix): given here instead
+   * of built. Absent: every such event is built and given to onEvent.
    */
   onFactLine?: ((line: FactLine) => void) | undefined;
   /** The stream's scope (see LogStream.scope), stamped on every event; '' or absent for one scope. */
@@ -96,6 +101,8 @@ export class StreamParser {
 
   private readonly tracker = new ContinuationTracker();
   private readonly scan = newPrefixScan();
+  /** For the later lines of a FactLine of several lines. */
+  private readonly lineScan = newPrefixScan();
   private readonly everyEvent: boolean;
 
   // file state
@@ -317,7 +324,7 @@ export class StreamParser {
     this.evOpen = false;
     const hot = this.evHot;
     if (hot === 0 && !this.everyEvent) return;
-    if (this.factLines && (hot & RULE_HIT) === 0 && this.evLines === 1 && this.evCarry === '' && this.evAgain === undefined && this.factLine(chunk, hot)) return;
+    if (this.factLines && (hot & RULE_HIT) === 0 && this.evCarry === '' && this.evAgain === undefined && this.factLine(chunk, endPos, hot)) return;
     // one line with its own timestamp, all in this chunk, repeating a remembered event: that event
     // again (repeat-lines.ts); its prefilter bits are its own line's, scanned as any other's
     const repeats = this.evLines === 1 && this.evCarry === '' && this.evTsStart >= 0 ? this.repeats : undefined;
@@ -350,13 +357,15 @@ export class StreamParser {
     this.options.onEvent(event, this.classed ? hot : undefined);
   }
 
-  /** The open event as a FactLine (see StreamParserOptions.onFactLine); false: it is to be built. */
-  private factLine(chunk: string, hot: number): boolean {
+  /** The open event, all in `chunk` up to `endPos`, as a FactLine (see StreamParserOptions.onFactLine); false: it is to be built. */
+  private factLine(chunk: string, endPos: number, hot: number): boolean {
     const start = this.evStart;
-    const end = this.evEnd;
-    if (this.evTsStart < 0 || this.evHostStart >= 0 || end - start > FACT_LINE_MAX) return false;
+    const one = this.evLines === 1;
+    // one line: up to its end (a `\r` before the `\n` dropped); more: their `\n`s and all, none with a `\r`
+    const end = one ? this.evEnd : endPos;
+    if (this.evTsStart < 0 || this.evHostStart >= 0 || end - start > (one ? FACT_LINE_MAX : FACT_EVENT_MAX)) return false;
     const raw = chunk.slice(start, end);
-    if (NOT_PLAIN.test(raw) || chunk.charCodeAt(this.evContentAt) === 123 /* { */) return false;
+    if ((one ? NOT_PLAIN : NOT_PLAIN_LINES).test(raw) || chunk.charCodeAt(this.evContentAt) === 123 /* { */) return false;
     // a fact literal that is part of a longer rule literal (`exception: ` in `uncaughtexception: `): the rules decide
     if ((hot & RULE_MAYBE) !== 0 && (this.options.prefilter.absorbed?.test(raw) ?? true)) return false;
     const time = parseTimestamp(chunk.slice(this.evTsStart, this.evTsEnd));
@@ -368,8 +377,22 @@ export class StreamParser {
       if (app !== this.lastApp) this.lastApp = fromLatin1(app);
       service = this.lastApp;
     }
+    // owned copies: fromLatin1 copies, and so does join; each line's text is what buildEvent gives it
+    let text: string;
+    if (one) text = fromLatin1(chunk.slice(this.evContentAt, end));
+    else {
+      const texts: string[] = [chunk.slice(this.evContentAt, chunk.indexOf('\n', start))];
+      const scan = this.lineScan;
+      for (let pos = chunk.indexOf('\n', start) + 1; pos < end; ) {
+        const nl = chunk.indexOf('\n', pos);
+        scanPrefixes(chunk, pos, nl, scan);
+        texts.push(chunk.slice(scan.contentAt, nl));
+        pos = nl + 1;
+      }
+      text = texts.join('\n');
+    }
     this.noteTime(time);
-    this.options.onFactLine?.({ file: this.file, line: this.evLine, service, time, raw, text: fromLatin1(chunk.slice(this.evContentAt, end)), hot });
+    this.options.onFactLine?.({ file: this.file, line: this.evLine, service, time, raw, text, hot });
     return true;
   }
 

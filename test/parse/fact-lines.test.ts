@@ -1,6 +1,6 @@
-// The FactLine path (stream-parser.ts): one-line events holding only fact literals are handed over
-// as read, not built; everything a rule could match, and every line it would read differently
-// (ANSI, non-ASCII, JSON, continued, a host prefix), is still built into a LogEvent.
+// The FactLine path (stream-parser.ts): events holding only fact literals are handed over as read,
+// not built; everything a rule could match, and every event it would read differently (ANSI,
+// non-ASCII, JSON, a `\r` inside, a host prefix, no timestamp), is still built into a LogEvent.
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../src/rules/load-rules.js';
 import { Matcher } from '../../src/match/matcher.js';
@@ -51,8 +51,8 @@ describe('fact lines', () => {
       `\x1b[32m${ws('2026-02-10 00:00:01 +00:00', '10.0.0.1:5000', '/ws/a', '[accepted]')}\x1b[0m`,
       ws('2026-02-10 00:00:02 +00:00', '10.0.0.1:5000', '/ws/ü', '[accepted]'),
       '2026-02-10 00:00:03 +00:00: {"msg":"127.0.0.1:1 - \\"WebSocket /ws\\" [accepted]"}',
-      // continued by an indented line: a two-line event
-      ws('2026-02-10 00:00:04 +00:00', '10.0.0.1:5000', '/ws/b', '[accepted]'),
+      // several lines, one with a `\r` (buildEvent drops it before each `\n`)
+      ws('2026-02-10 00:00:04 +00:00', '10.0.0.1:5000', '/ws/b', '[accepted]\r'),
       '2026-02-10 00:00:04 +00:00:    - Local:        http://localhost:3000',
       // a fact literal inside a rule literal (`exception: ` in `uncaughtexception: `): the rules decide
       '2026-02-10 00:00:05 +00:00: process.on uncaughtException: boom',
@@ -69,6 +69,23 @@ describe('fact lines', () => {
     const mixed = parse([lines[6], ws('2026-02-10 00:00:07 +00:00', '10.0.0.1:5000', '/ws/d', '403'), lines[5], ''].join('\n'));
     expect(mixed.facts.map((f) => f.line)).toEqual([2]);
     expect(mixed.events.map((e) => e.line)).toEqual([1, 3]);
+  });
+
+  it('hands over an event of several lines with the text of each line after its prefixes', () => {
+    const { facts, events } = parse(
+      [
+        '1|api      | 2026-02-10 00:00:02 +00:00: TypeError: Cannot read properties of undefined (reading \'items\')',
+        '1|api      | 2026-02-10 00:00:02 +00:00:     at Router.handle (/srv/api/dist/routes/orders.js:68:20)',
+        '1|api      | 2026-02-10 00:00:02 +00:00:     at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+        '1|api      | 2026-02-10 00:00:03 +00:00: GET /healthz 200 in 3ms',
+        '',
+      ].join('\n'),
+    );
+    expect(events).toHaveLength(0);
+    expect(facts.map((f) => [f.line, f.service, f.time])).toEqual([[1, 'api', Date.parse('2026-02-10T00:00:02Z')]]);
+    expect(facts[0]?.text).toBe(
+      "TypeError: Cannot read properties of undefined (reading 'items')\n    at Router.handle (/srv/api/dist/routes/orders.js:68:20)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+    );
   });
 
   it('builds every event when no one takes fact lines', () => {
