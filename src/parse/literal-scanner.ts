@@ -82,54 +82,18 @@ export class LiteralScanner {
   }
 
   /**
-   * Push one position per line of `text` that holds a literal (ascending). After a hit the
-   * search resumes on the next line: one hit per line is all the parser needs. With `kinds`,
-   * also push per hit the class bits of the literals on that line: a line whose first hit has
-   * no bit of `stopBits` is searched on to its end (is a rule literal there too?), one that has
-   * one ends at once.
+   * Push one position per line of `text` that holds a literal (ascending): each line's first hit.
+   * With `kinds`, also push per hit the class bits of the literals on that line (see lineBits).
+   * The parser asks line by line (firstHit, lineBits); this is the same search over a whole text.
    */
   scanLines(text: string, hits: number[], kinds?: number[], stopBits = 1): void {
-    if (this.literals.length === 0) return;
-    const m = this.m;
-    if (m < BLOCK) {
-      this.scanEveryPosition(text, hits, kinds, stopBits);
-      return;
-    }
-    if (kinds) {
-      this.scanLineClasses(text, hits, kinds, stopBits);
-      return;
-    }
-    const shift = this.shift;
-    const n = text.length;
-    let pos = m - 1;
-    while (pos < n) {
-      const h = hash3(FOLD[text.charCodeAt(pos - 2)] ?? 0, FOLD[text.charCodeAt(pos - 1)] ?? 0, FOLD[text.charCodeAt(pos)] ?? 0);
-      const s = shift[h] ?? 0;
-      if (s > 0) {
-        pos += s;
-        continue;
-      }
-      const start = pos - m + 1;
-      if (this.verifyAny(text, start, this.bucket[h])) {
-        hits.push(start);
-        const nl = text.indexOf('\n', pos);
-        if (nl < 0) return;
-        pos = nl + m;
-      } else {
-        pos++;
-      }
-    }
-  }
-
-  /** scanLines with class bits, line by line as the parser asks (firstHit, lineBits). */
-  private scanLineClasses(text: string, hits: number[], kinds: number[], stopBits: number): void {
     for (let from = 0; ; ) {
       const start = this.firstHit(text, from);
       if (start < 0) return;
       let nl = text.indexOf('\n', start);
       if (nl < 0) nl = text.length;
       hits.push(start);
-      kinds.push(this.lineBits(text, start, nl, this.hitBits, stopBits));
+      kinds?.push(this.lineBits(text, start, nl, this.hitBits, stopBits));
       from = nl + 1;
     }
   }
@@ -275,15 +239,6 @@ export class LiteralScanner {
     return bits;
   }
 
-  private verifyAny(text: string, start: number, candidates: number[] | undefined): boolean {
-    if (!candidates) return false;
-    for (const index of candidates) {
-      const lit = this.folded[index];
-      if (lit && this.verify(text, start, lit)) return true;
-    }
-    return false;
-  }
-
   private verify(text: string, start: number, lit: Uint16Array): boolean {
     if (start + lit.length > text.length) return false;
     for (let i = 0; i < lit.length; i++) {
@@ -292,24 +247,7 @@ export class LiteralScanner {
     return true;
   }
 
-  private scanEveryPosition(text: string, hits: number[], kinds: number[] | undefined, stopBits: number): void {
-    const all = this.all;
-    for (let pos = 0; pos < text.length; pos++) {
-      let bits = this.classesAt(text, pos, all);
-      if (bits === 0) continue;
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      // the rest of the line, for the other classes on it
-      for (let p = pos + 1; kinds && (bits & stopBits) === 0 && p < nl; p++) bits |= this.classesAt(text, p, all);
-      hits.push(pos);
-      kinds?.push(bits);
-      pos = nl;
-    }
-  }
-
   test(text: string): boolean {
-    const hits: number[] = [];
-    this.scanLines(text, hits);
-    return hits.length > 0;
+    return this.firstHit(text, 0) >= 0;
   }
 }
